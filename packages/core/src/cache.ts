@@ -1,0 +1,247 @@
+import type { EngineContext } from './context.js'
+import { isPromise, withDeadline } from './deadline.js'
+import { Fill } from './fill.js'
+import { memoryStore } from './memory-store.js'
+import { Mutation, runInvalidation } from './mutation.js'
+import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCacheConfig, type ResolvedRoute, type RouteOptions } from './options.js'
+import { indexPath, splitUrl } from './paths.js'
+import { requestBypassReason } from './policy.js'
+import { Flights, type Flight } from './single-flight.js'
+import { emptyStats, type CacheStats } from './stats.js'
+import type { CacheEntry, ErrorContext, Logger, MaybePromise, RequestInfo, Store } from './types.js'
+
+/** What the adapter does with a request. */
+export type Outcome =
+  /** Replay `entry`; do not run the handler. */
+  | { kind: 'hit'; entry: CacheEntry }
+  /** Run the handler; feed its response to `fill` when there is one (none for HEAD). */
+  | { kind: 'miss'; fill: Fill | undefined }
+  /** Run the handler; the cache stays out of it. */
+  | { kind: 'bypass'; reason: string }
+  /** Run the handler; call `mutation.complete(status)` and wait for it before sending. */
+  | { kind: 'mutation'; mutation: Mutation }
+  /** Not a method the cache deals with. */
+  | { kind: 'pass' }
+
+export const STATUS: Record<'hit' | 'miss' | 'bypass', string> = { hit: 'HIT', miss: 'MISS', bypass: 'BYPASS' }
+
+const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const PASS: Outcome = { kind: 'pass' }
+
+export interface InvalidateOptions {
+  tags?: readonly string[]
+  /** Paths as requests use them (`/users/42`): every cached variant of each is removed. */
+  paths?: readonly string[]
+  /** Exact cache keys. */
+  keys?: readonly string[]
+}
+
+export interface Cache<R = any> {
+  readonly config: ResolvedCacheConfig
+  readonly store: Store
+  /** Validates route options once, at setup. `where` names the route in error messages. */
+  route(options?: RouteOptions<R> | boolean, where?: string): ResolvedRoute<R>
+  /**
+   * Decides what to do with a request. Synchronous when the store is (a memory hit never awaits).
+   * `previous` is the outcome an earlier larder middleware reached for the same request: a more
+   * specific one takes over from it without a second lookup when the key is the same.
+   */
+  handle(info: RequestInfo<R>, route: ResolvedRoute<R>, logger?: Logger, previous?: Outcome): MaybePromise<Outcome>
+  /** Removes entries by tag, path (all variants) or key. Rejects if the store fails, after reporting it. */
+  invalidate(targets: InvalidateOptions): Promise<number>
+  stats(): CacheStats
+  /** Closes the store. Requests seen afterwards bypass the cache. */
+  close(): Promise<void>
+}
+
+class LarderCache implements Cache, EngineContext {
+  readonly config: ResolvedCacheConfig
+  readonly store: Store
+  readonly counters: CacheStats = emptyStats()
+  private readonly defaults: ResolvedRoute
+  private readonly flights = new Flights()
+  private closed = false
+  private lastWarned = new Map<string, number>()
+
+  constructor(options: CacheOptions | undefined) {
+    const { config, defaults, store } = resolveCacheOptions(options)
+    this.config = config
+    this.defaults = defaults
+    this.store = store ?? memoryStore()
+  }
+
+  route(options?: RouteOptions | boolean, where = ''): ResolvedRoute {
+    return resolveRoute(options, this.defaults, this.config, where)
+  }
+
+  handle(info: RequestInfo, route: ResolvedRoute, logger?: Logger, previous?: Outcome): MaybePromise<Outcome> {
+    const method = info.method
+    if (method === 'GET' || method === 'HEAD') {
+      if (previous !== undefined) {
+        const adopted = this.adopt(previous, info, route)
+        if (adopted) return adopted
+      }
+      return this.read(info, route, method === 'HEAD', logger)
+    }
+    if (MUTATIONS.has(method)) {
+      if (previous?.kind === 'mutation') {
+        previous.mutation.retarget(route)
+        return previous
+      }
+      return { kind: 'mutation', mutation: new Mutation(this, route, info, indexPath(splitUrl(info.url).path), logger) }
+    }
+    return PASS
+  }
+
+  private adopt(previous: Outcome, info: RequestInfo, route: ResolvedRoute): Outcome | undefined {
+    if (previous.kind === 'miss' && previous.fill !== undefined && route.enabled) {
+      const { path, query } = splitUrl(info.url)
+      let key: string
+      try {
+        key = route.key(info, path, query)
+      } catch {
+        key = ''
+      }
+      if (key === previous.fill.key) {
+        previous.fill.retarget(route)
+        return previous
+      }
+    }
+    if (previous.kind === 'miss') previous.fill?.abandon()
+    return undefined
+  }
+
+  private read(info: RequestInfo, route: ResolvedRoute, head: boolean, logger: Logger | undefined): MaybePromise<Outcome> {
+    if (!route.enabled) return this.bypass('disabled')
+    if (this.closed) return this.bypass('closed')
+    const reason = requestBypassReason(info.headers, route)
+    if (reason !== undefined) return this.bypass(reason)
+    const { path, query } = splitUrl(info.url)
+    let key: string
+    try {
+      key = route.key(info, path, query)
+    } catch (e) {
+      this.report(e, { op: 'key' }, logger)
+      return this.bypass('key-error')
+    }
+    let got: MaybePromise<CacheEntry | undefined>
+    try {
+      got = this.call('get', () => this.store.get(key))
+    } catch (e) {
+      return this.failed(e, 'get', key, logger)
+    }
+    if (isPromise(got)) {
+      return got.then(
+        (entry) => this.afterGet(entry, key, path, info, route, head, logger),
+        (e: unknown) => this.failed(e, 'get', key, logger),
+      )
+    }
+    return this.afterGet(got, key, path, info, route, head, logger)
+  }
+
+  private afterGet(entry: CacheEntry | undefined, key: string, path: string, info: RequestInfo, route: ResolvedRoute, head: boolean, logger: Logger | undefined): MaybePromise<Outcome> {
+    if (entry !== undefined && entry.expiresAt > Date.now()) {
+      this.counters.hits++
+      return { kind: 'hit', entry }
+    }
+    // A HEAD response has no body to store; it must never become the GET entry.
+    if (head) {
+      this.counters.misses++
+      return { kind: 'miss', fill: undefined }
+    }
+    const flight = this.flights.get(key)
+    if (flight !== undefined) return this.follow(flight, key, path, info, route, logger)
+    return this.lead(key, path, info, route, logger, this.flights.begin(key))
+  }
+
+  private async follow(flight: Flight, key: string, path: string, info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined): Promise<Outcome> {
+    this.counters.coalesced++
+    const entry = await flight.wait(this.config.lockTimeoutMs)
+    if (entry !== undefined) {
+      this.counters.hits++
+      return { kind: 'hit', entry }
+    }
+    // Released without a shareable response: run the handler, concurrently with the other waiters.
+    return this.lead(key, path, info, route, logger, undefined)
+  }
+
+  private lead(key: string, path: string, info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined, flight: Flight | undefined): MaybePromise<Outcome> {
+    const fillFor = (mark: number): Outcome => {
+      this.counters.misses++
+      return { kind: 'miss', fill: new Fill(this, key, indexPath(path), route, info, mark, flight, logger) }
+    }
+    const onError = (e: unknown): Outcome => {
+      flight?.settle(undefined)
+      return this.failed(e, 'mark', key, logger)
+    }
+    try {
+      const mark = this.call('mark', () => this.store.mark())
+      return isPromise(mark) ? mark.then(fillFor, onError) : fillFor(mark)
+    } catch (e) {
+      return onError(e)
+    }
+  }
+
+  private bypass(reason: string): Outcome {
+    this.counters.bypasses++
+    return { kind: 'bypass', reason }
+  }
+
+  private failed(error: unknown, op: string, key: string, logger: Logger | undefined): Outcome {
+    this.report(error, { op, key }, logger)
+    return this.bypass('store-error')
+  }
+
+  call<T>(op: string, fn: () => MaybePromise<T>): MaybePromise<T> {
+    const result = fn()
+    return isPromise(result) ? withDeadline(result, this.config.storeTimeoutMs, op) : result
+  }
+
+  report(error: unknown, context: ErrorContext, logger: Logger | undefined): void {
+    this.counters.errors++
+    const err = error instanceof Error ? error : new Error(String(error))
+    try {
+      this.config.onError?.(err, context)
+    } catch {
+      // A failing error callback must not turn a served request into a failed one.
+    }
+    if (logger) {
+      logger.warn({ err, op: context.op, key: context.key }, 'larder: cache operation failed; the request is served by the handler')
+    } else if (!this.config.onError) {
+      // Without a logger or onError, warn at most once every 10s per operation so an outage is visible but not a flood.
+      const now = Date.now()
+      if (now - (this.lastWarned.get(context.op) ?? 0) > 10_000) {
+        this.lastWarned.set(context.op, now)
+        console.warn(`larder: ${context.op} failed (${err.message}); requests are served by their handlers. Pass onError to handle these.`)
+      }
+    }
+  }
+
+  async invalidate(targets: InvalidateOptions): Promise<number> {
+    const t = targets ?? {}
+    const paths = t.paths?.map(indexPath)
+    const out: { tags?: readonly string[]; paths?: readonly string[]; keys?: readonly string[] } = {}
+    if (t.tags?.length) out.tags = t.tags
+    if (paths?.length) out.paths = paths
+    if (t.keys?.length) out.keys = t.keys
+    return runInvalidation(this, out, undefined)
+  }
+
+  stats(): CacheStats {
+    const s = { ...this.counters }
+    const store = this.store.stats?.()
+    if (store) s.store = store
+    return s
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.store.close()
+  }
+}
+
+/** Creates a cache: the options are validated here, once; a bad one throws a LarderOptionError naming it. */
+export function createCache<R = any>(options?: CacheOptions<R>): Cache<R> {
+  return new LarderCache(options as CacheOptions | undefined) as Cache<R>
+}

@@ -1,0 +1,134 @@
+import type { EngineContext } from './context.js'
+import { storableHeaders } from './headers.js'
+import { isPromise } from './deadline.js'
+import { tagsFor, type ResolvedRoute } from './options.js'
+import { headerVeto, responseDecision } from './policy.js'
+import type { Flight } from './single-flight.js'
+import type { CacheEntry, Logger, RequestInfo, ResponseHeaders } from './types.js'
+
+type FillState = 'waiting-for-head' | 'capturing' | 'done'
+
+/**
+ * The capture of one miss's response, from its status line to the store. An adapter calls
+ * `start` when the status and headers are known, `push` for every body chunk as it passes to the
+ * client (capture never delays streaming), then `finish` or, if the response never completed,
+ * `abandon`. The entry is written only if the response is storable, fits `maxBodyBytes`, and no
+ * invalidation touched it since `mark` was taken (checked by the store, atomically).
+ */
+export class Fill {
+  private state: FillState = 'waiting-for-head'
+  private chunks: Uint8Array[] = []
+  private bytes = 0
+  private status = 0
+  private ttlMs = 0
+  private headers: ResponseHeaders = {}
+
+  constructor(
+    private readonly ctx: EngineContext,
+    readonly key: string,
+    readonly path: string,
+    private route: ResolvedRoute,
+    private readonly info: RequestInfo,
+    private readonly mark: number,
+    private readonly flight: Flight | undefined,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  /** A more specific larder middleware took over the request with its own options (same key). */
+  retarget(route: ResolvedRoute): void {
+    if (this.state === 'waiting-for-head') this.route = route
+  }
+
+  /** Status and headers as the handler set them. Returns whether the body is worth capturing. */
+  start(status: number, headers: ResponseHeaders): boolean {
+    if (this.state !== 'waiting-for-head') return this.state === 'capturing'
+    const decision = responseDecision(status, headers, this.route)
+    if (!decision.store) {
+      this.drop()
+      return false
+    }
+    this.state = 'capturing'
+    this.status = status
+    this.ttlMs = decision.ttlMs
+    this.headers = headers
+    return true
+  }
+
+  push(chunk: string | Uint8Array, encoding?: BufferEncoding): void {
+    if (this.state !== 'capturing') return
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
+    if (bytes.byteLength === 0) return
+    this.bytes += bytes.byteLength
+    if (this.bytes > this.route.maxBodyBytes) {
+      this.drop()
+      return
+    }
+    this.chunks.push(bytes)
+  }
+
+  /**
+   * The response is complete. `finalHeaders` are the headers as actually sent, re-checked because
+   * middleware may add Set-Cookie or Cache-Control while headers are written. Resolves to whether
+   * the entry was stored; never rejects.
+   */
+  async finish(finalHeaders?: ResponseHeaders): Promise<boolean> {
+    if (this.state !== 'capturing') {
+      this.drop()
+      return false
+    }
+    this.state = 'done'
+    const veto = finalHeaders && headerVeto(finalHeaders)
+    if (veto) {
+      this.release(undefined)
+      return false
+    }
+    let tags: readonly string[]
+    try {
+      tags = tagsFor(this.route.tags, this.info.raw, 'tags')
+    } catch (e) {
+      this.ctx.report(e, { op: 'tags', key: this.key }, this.logger)
+      this.release(undefined)
+      return false
+    }
+    const now = Date.now()
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
+    this.chunks = []
+    const entry: CacheEntry = {
+      status: this.status,
+      headers: storableHeaders(this.headers, this.ctx.config.statusHeader),
+      body,
+      storedAt: now,
+      expiresAt: now + this.ttlMs,
+    }
+    let stored: boolean
+    try {
+      // Called without an earlier await, so the write is issued before the response's last byte
+      // leaves: a client that reads the response and asks again finds the entry.
+      const result = this.ctx.call('set', () => this.ctx.store.set(this.key, entry, { path: this.path, tags, since: this.mark }))
+      stored = isPromise(result) ? await result : result
+    } catch (e) {
+      this.ctx.report(e, { op: 'set', key: this.key }, this.logger)
+      this.release(undefined)
+      return false
+    }
+    if (stored) this.ctx.counters.stores++
+    else this.ctx.counters.staleFillsRefused++
+    this.release(stored ? entry : undefined)
+    return stored
+  }
+
+  /** The response did not complete (client gone, stream error, hijacked): store nothing. */
+  abandon(): void {
+    if (this.state !== 'done') this.drop()
+  }
+
+  private drop(): void {
+    this.state = 'done'
+    this.chunks = []
+    this.release(undefined)
+  }
+
+  private release(entry: CacheEntry | undefined): void {
+    this.flight?.settle(entry)
+  }
+}

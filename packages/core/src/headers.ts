@@ -1,0 +1,84 @@
+import type { HeaderValue, ResponseHeaders } from './types.js'
+
+/**
+ * Headers never stored: hop-by-hop ones (RFC 9110 §7.6.1) and those that describe one particular
+ * transmission rather than the resource, which are recomputed on every hit.
+ */
+const NOT_STORED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'date',
+  'age',
+  'content-length',
+  'set-cookie',
+])
+
+export type CacheControl = Map<string, string | true>
+
+/** Parses a Cache-Control value into lower-case directives. Runs on misses only. */
+export function parseCacheControl(value: unknown): CacheControl {
+  const out: CacheControl = new Map()
+  const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : ''
+  if (text === '') return out
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=')
+    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase()
+    if (name === '') continue
+    let arg: string | true = true
+    if (eq !== -1) arg = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
+    if (!out.has(name)) out.set(name, arg)
+  }
+  return out
+}
+
+/** A delta-seconds directive value, or undefined when absent or malformed. */
+export function deltaSeconds(cc: CacheControl, name: string): number | undefined {
+  const v = cc.get(name)
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined
+  return Number(v)
+}
+
+/** Comma-separated header values as a lower-case list (Vary, Connection). */
+export function headerTokens(value: unknown): string[] {
+  const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : ''
+  if (text === '') return []
+  return text
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '')
+}
+
+/**
+ * The headers kept with an entry: lower-case names, values as strings, minus hop-by-hop and
+ * per-transmission headers, minus any header the response's own `Connection` names, minus the
+ * cache status header (it is set afresh on every response).
+ */
+export function storableHeaders(headers: ResponseHeaders, statusHeader: string | undefined): Record<string, HeaderValue> {
+  const connectionListed = headerTokens(headers['connection'])
+  const out: Record<string, HeaderValue> = {}
+  for (const rawName of Object.keys(headers)) {
+    const value = headers[rawName]
+    if (value === undefined) continue
+    const name = rawName.toLowerCase()
+    if (NOT_STORED.has(name) || name === statusHeader || connectionListed.includes(name)) continue
+    out[name] = Array.isArray(value) ? value.map(String) : String(value)
+  }
+  return out
+}
+
+/** Rough heap cost of a header record, for the memory store's byte budget. */
+export function headersSize(headers: Record<string, HeaderValue>): number {
+  let size = 0
+  for (const name in headers) {
+    const v = headers[name]!
+    size += name.length + 16 + (Array.isArray(v) ? v.reduce((n, s) => n + s.length + 16, 0) : v.length)
+  }
+  return size * 2
+}

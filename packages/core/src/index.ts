@@ -1,0 +1,26 @@
+export { createCache, STATUS, type Cache, type InvalidateOptions, type Outcome } from './cache.js'
+export { memoryStore, MemoryStore, FILL_WINDOW_MS, type MemoryStoreOptions } from './memory-store.js'
+export { parseDuration, type Duration } from './duration.js'
+export { LarderOptionError, StoreTimeoutError } from './errors.js'
+export { Fill } from './fill.js'
+export { Mutation } from './mutation.js'
+export type { KeyOptions } from './key.js'
+export type { QueryOption } from './query.js'
+export type { CacheOptions, RouteOptions, ResolvedRoute, ResolvedCacheConfig, TagSource } from './options.js'
+export type { CacheStats } from './stats.js'
+export { indexPath, parentPath } from './paths.js'
+export { replayHeaders } from './replay.js'
+export type {
+  CacheEntry,
+  EntryMeta,
+  ErrorContext,
+  HeaderSink,
+  HeaderValue,
+  InvalidationTargets,
+  Logger,
+  MaybePromise,
+  RequestHeaders,
+  RequestInfo,
+  ResponseHeaders,
+  Store,
+} from './types.js'

@@ -1,0 +1,230 @@
+import { parseDuration, type Duration } from './duration.js'
+import { LarderOptionError, show } from './errors.js'
+import { keyFunction, keyedHeaders, type KeyFunction, type KeyOptions } from './key.js'
+import type { ErrorContext, Store } from './types.js'
+
+export type TagSource<R> = readonly string[] | ((req: R) => readonly string[])
+
+/** Options that a route may set; on `createCache` they are the defaults every route starts from. */
+export interface RouteOptions<R = any> {
+  /** How long an entry lives unless the response's s-maxage/max-age says otherwise. Default '5m'. */
+  ttl?: Duration
+  /** Tags stored with the entry, for `cache.invalidate({ tags })` and mutations' `invalidates`. */
+  tags?: TagSource<R>
+  /** Tags a successful mutation on this route invalidates, besides its path and parent path. */
+  invalidates?: TagSource<R>
+  /** Response statuses that may be stored. Default [200]. */
+  statuses?: readonly number[]
+  /** Bodies larger than this are passed through but not stored. Default 1 MiB. */
+  maxBodyBytes?: number
+  /** Cache requests carrying `Authorization`. Default false: such requests bypass the cache. */
+  allowAuthorized?: boolean
+  /** Let a response's `s-maxage`/`max-age` set its TTL (s-maxage wins). Default true. */
+  respectCacheControl?: boolean
+  /** A successful mutation also invalidates its parent collection (`PUT /users/42` → `/users`). Default true. */
+  invalidateParent?: boolean
+  /** What the cache key is made of. */
+  key?: KeyOptions<R>
+}
+
+export interface CacheOptions<R = any> extends RouteOptions<R> {
+  /** Where entries live. Default `memoryStore()`. */
+  store?: Store
+  /** Prefix of every key, so several caches can share one store. Default 'larder'. */
+  namespace?: string
+  /** Keys longer than this are hashed. Default 512. */
+  maxKeyLength?: number
+  /** How long concurrent misses wait for the first one's response before running their own handler. Default '5s'. */
+  lockTimeout?: Duration
+  /** larder's own deadline for one store operation; past it the request is served by the handler. Default '100ms'. */
+  storeTimeout?: Duration
+  /** Response header carrying HIT / MISS / BYPASS, or false for none. Default 'x-cache'. */
+  statusHeader?: string | false
+  /** Called for every store error or timeout (the request itself is still served). */
+  onError?: (error: Error, context: ErrorContext) => void
+}
+
+/** A route's options, validated and merged with the cache's defaults once, at setup. */
+export interface ResolvedRoute<R = any> {
+  readonly enabled: boolean
+  readonly ttlMs: number
+  readonly tags: TagSource<R>
+  readonly invalidates: TagSource<R>
+  readonly statuses: ReadonlySet<number>
+  readonly maxBodyBytes: number
+  readonly allowAuthorized: boolean
+  readonly respectCacheControl: boolean
+  readonly invalidateParent: boolean
+  readonly key: KeyFunction
+  readonly keyedHeaders: ReadonlySet<string>
+  readonly keyOptions: KeyOptions<R>
+}
+
+export interface ResolvedCacheConfig {
+  readonly namespace: string
+  readonly maxKeyLength: number
+  readonly lockTimeoutMs: number
+  readonly storeTimeoutMs: number
+  readonly statusHeader: string | undefined
+  readonly onError: ((error: Error, context: ErrorContext) => void) | undefined
+}
+
+const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'respectCacheControl', 'invalidateParent', 'key'] as const
+const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'onError'] as const
+
+export const DEFAULTS = {
+  ttl: '5m',
+  statuses: [200],
+  maxBodyBytes: 1024 * 1024,
+  namespace: 'larder',
+  maxKeyLength: 512,
+  lockTimeout: '5s',
+  storeTimeout: '100ms',
+  statusHeader: 'x-cache',
+} as const
+
+const NO_TAGS: readonly string[] = Object.freeze([])
+
+function checkKnown(options: object, valid: readonly string[], where: string): void {
+  for (const k of Object.keys(options)) {
+    if (!valid.includes(k)) {
+      throw new LarderOptionError(`${where}${k}`, `unknown option "${where}${k}"; valid options are ${valid.join(', ')} (for example { ttl: '5m' })`)
+    }
+  }
+}
+
+function checkBoolean(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  throw new LarderOptionError(name, `option "${name}" must be true or false (for example ${name.split('.').pop()}: true); got ${show(value)}`)
+}
+
+function checkTags<R>(value: unknown, name: string): TagSource<R> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'function') return value as (req: R) => readonly string[]
+  if (Array.isArray(value) && value.every((t) => typeof t === 'string' && t !== '')) return Object.freeze([...value]) as readonly string[]
+  throw new LarderOptionError(name, `option "${name}" must be an array of non-empty strings or a function of the request returning one (for example ${name.split('.').pop()}: (req) => [\`user:\${req.params.id}\`]); got ${show(value)}`)
+}
+
+function checkStatuses(value: unknown, name: string): ReadonlySet<number> | undefined {
+  if (value === undefined) return undefined
+  if (Array.isArray(value) && value.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) return new Set(value as number[])
+  throw new LarderOptionError(name, `option "${name}" must be an array of HTTP status codes (for example statuses: [200, 404]); got ${show(value)}`)
+}
+
+function checkBytes(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value
+  throw new LarderOptionError(name, `option "${name}" must be a whole number of bytes (for example ${name.split('.').pop()}: 1048576); got ${show(value)}`)
+}
+
+/** Validates createCache's options once into the resolved config plus the default route. */
+export function resolveCacheOptions(options: CacheOptions | undefined): { config: ResolvedCacheConfig; defaults: ResolvedRoute; store: Store | undefined } {
+  const o = options ?? {}
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    throw new LarderOptionError('options', `createCache takes an options object such as { ttl: '5m' }; got ${show(o)}`)
+  }
+  checkKnown(o, CACHE_KEYS, '')
+  const store = o.store
+  if (store !== undefined) {
+    const s = store as unknown as Record<string, unknown>
+    const missing = ['get', 'mark', 'set', 'invalidate', 'clear', 'close'].filter((m) => typeof s?.[m] !== 'function')
+    if (missing.length > 0) {
+      throw new LarderOptionError('store', `option "store" must implement the Store interface (missing ${missing.join(', ')}); use memoryStore() or redisStore({ client })`)
+    }
+  }
+  const namespace = o.namespace ?? DEFAULTS.namespace
+  if (typeof namespace !== 'string' || !/^[\w.:-]{1,64}$/.test(namespace)) {
+    throw new LarderOptionError('namespace', `option "namespace" must be 1-64 characters of letters, digits, '.', ':', '_' or '-' (for example namespace: 'api-v1'); got ${show(namespace)}`)
+  }
+  const maxKeyLength = o.maxKeyLength ?? DEFAULTS.maxKeyLength
+  if (typeof maxKeyLength !== 'number' || !Number.isInteger(maxKeyLength) || maxKeyLength < 64) {
+    throw new LarderOptionError('maxKeyLength', `option "maxKeyLength" must be a whole number of at least 64 (for example maxKeyLength: 512); got ${show(maxKeyLength)}`)
+  }
+  let statusHeader: string | undefined = DEFAULTS.statusHeader
+  if (o.statusHeader === false) statusHeader = undefined
+  else if (o.statusHeader !== undefined) {
+    if (typeof o.statusHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(o.statusHeader)) {
+      throw new LarderOptionError('statusHeader', `option "statusHeader" must be a header name or false (for example statusHeader: 'x-cache'); got ${show(o.statusHeader)}`)
+    }
+    statusHeader = o.statusHeader.toLowerCase()
+  }
+  if (o.onError !== undefined && typeof o.onError !== 'function') {
+    throw new LarderOptionError('onError', `option "onError" must be a function such as (err, { op }) => log.warn(err); got ${show(o.onError)}`)
+  }
+  const config: ResolvedCacheConfig = {
+    namespace,
+    maxKeyLength,
+    lockTimeoutMs: parseDuration(o.lockTimeout ?? DEFAULTS.lockTimeout, 'lockTimeout'),
+    storeTimeoutMs: parseDuration(o.storeTimeout ?? DEFAULTS.storeTimeout, 'storeTimeout'),
+    statusHeader,
+    onError: o.onError,
+  }
+  const base: ResolvedRoute = {
+    enabled: true,
+    ttlMs: parseDuration(DEFAULTS.ttl, 'ttl'),
+    tags: NO_TAGS,
+    invalidates: NO_TAGS,
+    statuses: new Set(DEFAULTS.statuses),
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+    allowAuthorized: false,
+    respectCacheControl: true,
+    invalidateParent: true,
+    key: keyFunction(undefined, config, ''),
+    keyedHeaders: new Set(),
+    keyOptions: {},
+  }
+  const routeOptions: RouteOptions = {}
+  for (const k of ROUTE_KEYS) if (o[k] !== undefined) (routeOptions as Record<string, unknown>)[k] = o[k]
+  return { config, defaults: resolveRoute(routeOptions, base, config, ''), store }
+}
+
+/**
+ * Merges a route's options over the defaults. `where` prefixes option names in errors, so a bad
+ * route option reads e.g. `route GET /users/:id: option "ttl" …`.
+ */
+export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, base: ResolvedRoute<R>, config: ResolvedCacheConfig, where: string): ResolvedRoute<R> {
+  if (options === undefined || options === true) return base
+  if (options === false) return { ...base, enabled: false }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new LarderOptionError('options', `${where}route options must be an object such as { ttl: '1h' }, true or false; got ${show(options)}`)
+  }
+  const w = where === '' ? '' : `${where}: `
+  const err = (e: unknown): never => {
+    if (e instanceof LarderOptionError && w !== '') throw new LarderOptionError(e.option, `${w}${e.message.replace(/^larder: /, '')}`)
+    throw e
+  }
+  try {
+    checkKnown(options, ROUTE_KEYS, '')
+    const keyOptions = options.key === undefined ? base.keyOptions : { ...base.keyOptions, ...options.key }
+    const keyChanged = options.key !== undefined
+    if (keyChanged && (typeof options.key !== 'object' || options.key === null)) {
+      throw new LarderOptionError('key', `option "key" must be an object such as { query: 'all', headers: ['accept-language'] }; got ${show(options.key)}`)
+    }
+    return {
+      enabled: true,
+      ttlMs: options.ttl === undefined ? base.ttlMs : parseDuration(options.ttl, 'ttl'),
+      tags: checkTags<R>(options.tags, 'tags') ?? base.tags,
+      invalidates: checkTags<R>(options.invalidates, 'invalidates') ?? base.invalidates,
+      statuses: checkStatuses(options.statuses, 'statuses') ?? base.statuses,
+      maxBodyBytes: checkBytes(options.maxBodyBytes, 'maxBodyBytes') ?? base.maxBodyBytes,
+      allowAuthorized: checkBoolean(options.allowAuthorized, 'allowAuthorized') ?? base.allowAuthorized,
+      respectCacheControl: checkBoolean(options.respectCacheControl, 'respectCacheControl') ?? base.respectCacheControl,
+      invalidateParent: checkBoolean(options.invalidateParent, 'invalidateParent') ?? base.invalidateParent,
+      key: keyChanged ? keyFunction(keyOptions, config, '') : base.key,
+      keyedHeaders: keyChanged ? keyedHeaders(keyOptions) : base.keyedHeaders,
+      keyOptions,
+    }
+  } catch (e) {
+    return err(e)
+  }
+}
+
+/** Evaluates a tag source for one request, checking what a user function returned. */
+export function tagsFor<R>(source: TagSource<R>, req: R, name: string): readonly string[] {
+  if (typeof source !== 'function') return source
+  const tags = source(req)
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) {
+    throw new TypeError(`larder: the "${name}" function must return an array of strings; it returned ${show(tags)}`)
+  }
+  return tags
+}

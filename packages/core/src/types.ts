@@ -1,0 +1,87 @@
+/** Types shared by the engine, the stores and the adapters. */
+
+export type MaybePromise<T> = T | Promise<T>
+
+export type HeaderValue = string | string[]
+
+/** Request headers as Node gives them: lower-case names. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
+
+/** Response headers as Node's `res.getHeaders()` / Fastify's `reply.getHeaders()` give them. */
+export type ResponseHeaders = Readonly<Record<string, number | string | readonly string[] | undefined>>
+
+/** A cached response, exactly as it is replayed. Times are absolute (epoch ms) so every reader compares against `Date.now()` alike. */
+export interface CacheEntry {
+  status: number
+  /** Lower-case names; hop-by-hop and per-response headers (date, age, content-length, x-cache) removed. */
+  headers: Record<string, HeaderValue>
+  body: Uint8Array
+  storedAt: number
+  expiresAt: number
+}
+
+/** What a store needs besides the entry: the indexes it is invalidated by, and when its fill started. */
+export interface EntryMeta {
+  /** Normalised path (see `indexPath`): invalidating this path removes the entry. */
+  path: string
+  tags: readonly string[]
+  /** The store's `mark()` taken before the handler ran. */
+  since: number
+}
+
+export interface InvalidationTargets {
+  keys?: readonly string[]
+  tags?: readonly string[]
+  /** Normalised paths: every variant (query string, headers) stored under one of them is removed. */
+  paths?: readonly string[]
+}
+
+/**
+ * The seam between the engine and a storage backend. A store keeps bytes and indexes; every HTTP
+ * decision stays in the engine. Methods may answer synchronously (memory) or with a promise (network).
+ *
+ * The fill-race contract: `mark()` returns a position in the store's own invalidation order; `set()`
+ * must refuse (return false) an entry whose key, path or any tag was invalidated after that mark,
+ * and must do the check and the write atomically. That is what keeps a slow miss that read old
+ * data from storing it after a write invalidated it.
+ */
+export interface Store {
+  readonly name: string
+  get(key: string): MaybePromise<CacheEntry | undefined>
+  mark(): MaybePromise<number>
+  set(key: string, entry: CacheEntry, meta: EntryMeta): MaybePromise<boolean>
+  /** Removes every entry matching any target; answers how many were removed. */
+  invalidate(targets: InvalidationTargets): MaybePromise<number>
+  clear(): MaybePromise<void>
+  close(): MaybePromise<void>
+  /** Store-specific gauges (entries, bytes, …) merged into `cache.stats().store`. */
+  stats?(): Record<string, number>
+}
+
+/** A request in the core's terms. Adapters build one per request; `raw` is what user functions receive. */
+export interface RequestInfo<R = unknown> {
+  method: string
+  /** Path and query exactly as received (Express `originalUrl`, Fastify `url`). */
+  url: string
+  headers: RequestHeaders
+  /** The host as the handler sees it (after the framework's trust-proxy handling). */
+  host: string | undefined
+  raw: R
+}
+
+/** A pino-style logger (Fastify's `request.log`); errors are reported to it besides `onError`. */
+export interface Logger {
+  warn(obj: object, msg: string): void
+}
+
+export interface ErrorContext {
+  /** Which operation failed: 'get', 'set', 'mark', 'invalidate', 'tags', 'key', … */
+  op: string
+  key?: string
+}
+
+/** Where an adapter applies replayed headers. */
+export interface HeaderSink {
+  has(name: string): boolean
+  set(name: string, value: HeaderValue): void
+}

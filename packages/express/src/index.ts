@@ -1,0 +1,2 @@
+export { larder, type LarderMiddleware } from './middleware.js'
+export type { RouteOptions } from '@larder/core'

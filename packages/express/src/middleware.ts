@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
+import type { NextFunction, Request, Response } from 'express'
+import { hookResponse, type RequestState } from './response-hooks.js'
+
+const STATE = Symbol('larder.state')
+
+type LarderRequest = Request & { [STATE]?: RequestState }
+
+export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
+
+class ResponseSink implements HeaderSink {
+  constructor(private readonly res: ServerResponse) {}
+  has(name: string): boolean {
+    return this.res.hasHeader(name)
+  }
+  set(name: string, value: HeaderValue): void {
+    this.res.setHeader(name, value)
+  }
+}
+
+function hostOf(req: Request): string | undefined {
+  // Express 5's req.host keeps the port; Express 4 only has hostname. Both honour trust proxy.
+  return (req as { host?: string }).host ?? req.hostname
+}
+
+function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, statusHeader: string | undefined): void {
+  res.statusCode = entry.status
+  replayHeaders(entry, Date.now(), new ResponseSink(res), statusHeader, STATUS.hit)
+  if (req.method === 'HEAD') res.end()
+  else res.end(entry.body)
+}
+
+/**
+ * larder as Express middleware. `app.use(larder(cache))` caches every GET/HEAD and lets every
+ * mutation invalidate; on a route, `larder(cache, options)` applies that route's options (and takes
+ * over from a global larder for that request, so the request is cached once). `larder(cache, false)`
+ * opts a route out.
+ */
+export function larder<R extends Request = Request>(cache: Cache, options?: RouteOptions<R> | boolean): LarderMiddleware {
+  if (cache === null || typeof cache !== 'object' || typeof (cache as Partial<Cache>).handle !== 'function') {
+    throw new TypeError('larder: the first argument must be a cache from createCache(), for example larder(createCache({ ttl: "5m" }))')
+  }
+  const route = cache.route(options as RouteOptions | boolean | undefined, 'larder()')
+  const statusHeader = cache.config.statusHeader
+
+  const apply = (req: LarderRequest, res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined): void => {
+    switch (outcome.kind) {
+      case 'hit':
+        serveHit(req, res, outcome.entry, statusHeader)
+        return
+      case 'pass':
+        next()
+        return
+      case 'miss':
+      case 'bypass':
+        if (statusHeader !== undefined) res.setHeader(statusHeader, STATUS[outcome.kind])
+        break
+    }
+    if (previous !== undefined) previous.outcome = outcome
+    else {
+      const state: RequestState = { outcome }
+      req[STATE] = state
+      hookResponse(res, state)
+    }
+    next()
+  }
+
+  return function larderMiddleware(req: LarderRequest, res: Response, next: NextFunction): void {
+    const previous = req[STATE]
+    const info: RequestInfo = { method: req.method, url: req.originalUrl, headers: req.headers, host: undefined, raw: req }
+    // Reading req.host parses trust-proxy headers; only GET/HEAD keys need it.
+    if (req.method === 'GET' || req.method === 'HEAD') info.host = hostOf(req)
+    const outcome = cache.handle(info, route, undefined, previous?.outcome)
+    if (outcome instanceof Promise) outcome.then((o) => apply(req, res, next, o, previous), next)
+    else apply(req, res, next, outcome, previous)
+  }
+}

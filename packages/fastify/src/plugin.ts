@@ -1,0 +1,172 @@
+import { Transform, type Readable } from 'node:stream'
+import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface LarderPluginOptions {
+  /** The cache from `createCache()`. */
+  cache: Cache
+  /** true (default): every GET/HEAD route is cached unless its config says `cache: false`; false: only routes whose config opts in. */
+  global?: boolean
+}
+
+/** Per-route setting, read once when the route is registered. */
+export type RouteCacheConfig = RouteOptions<FastifyRequest> | boolean
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The cache larder was registered with. */
+    larder: Cache
+  }
+  interface FastifyContextConfig {
+    /** larder options for this route; `false` opts out, `true` opts in with the defaults. */
+    cache?: RouteCacheConfig
+  }
+}
+
+const FILL = Symbol('larder.fill')
+type LarderRequest = FastifyRequest & { [FILL]?: Fill | undefined }
+
+class ReplySink implements HeaderSink {
+  constructor(private readonly reply: FastifyReply) {}
+  has(name: string): boolean {
+    return this.reply.hasHeader(name)
+  }
+  set(name: string, value: HeaderValue): void {
+    void this.reply.header(name, value)
+  }
+}
+
+const READS = new Set(['GET', 'HEAD'])
+const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+function infoOf(request: FastifyRequest): RequestInfo {
+  return { method: request.method, url: request.url, headers: request.headers, host: request.host, raw: request }
+}
+
+function isStream(payload: unknown): payload is Readable {
+  return payload !== null && typeof payload === 'object' && typeof (payload as Readable).pipe === 'function'
+}
+
+/** Copies a streamed payload into the fill as it flows to the client. */
+function captureStream(source: Readable, fill: Fill, reply: FastifyReply): Readable {
+  let ended = false
+  const tee = new Transform({
+    transform(chunk: Buffer | string, _enc, done) {
+      fill.push(chunk)
+      done(null, chunk)
+    },
+    flush(done) {
+      ended = true
+      void fill.finish(reply.getHeaders())
+      done()
+    },
+  })
+  source.on('error', (err) => {
+    fill.abandon()
+    tee.destroy(err)
+  })
+  tee.on('close', () => {
+    if (!ended) fill.abandon()
+  })
+  return source.pipe(tee)
+}
+
+function appendHook<T>(existing: T | T[] | undefined, hook: T): T[] {
+  if (existing === undefined) return [hook]
+  return Array.isArray(existing) ? [...existing, hook] : [existing, hook]
+}
+
+function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHookHandler; onSend: onSendHookHandler } {
+  const statusHeader = cache.config.statusHeader
+
+  const apply = (request: LarderRequest, reply: FastifyReply, outcome: Outcome): boolean => {
+    if (outcome.kind === 'hit') {
+      const entry = outcome.entry
+      void reply.code(entry.status)
+      replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit)
+      void reply.send(Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength))
+      return true
+    }
+    if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
+      if (statusHeader !== undefined) void reply.header(statusHeader, STATUS[outcome.kind])
+    }
+    if (outcome.kind === 'miss' && outcome.fill !== undefined) {
+      const fill = outcome.fill
+      request[FILL] = fill
+      // Hijacked replies and aborted requests never reach onSend: let waiters go.
+      reply.raw.once('close', () => fill.abandon())
+    }
+    return false
+  }
+
+  const onRequest: onRequestHookHandler = function (request, reply, done) {
+    if (!READS.has(request.method)) return done()
+    const outcome = cache.handle(infoOf(request), route, request.log)
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (o) => {
+          if (!apply(request, reply, o)) done()
+        },
+        (e: unknown) => done(e as Error),
+      )
+    } else if (!apply(request, reply, outcome)) done()
+  }
+
+  const onSend: onSendHookHandler<unknown> = function (request: LarderRequest, reply, payload, done) {
+    const fill = request[FILL]
+    if (fill === undefined) return done(null, payload)
+    request[FILL] = undefined
+    if (!fill.start(reply.statusCode, reply.getHeaders())) return done(null, payload)
+    if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
+    if (typeof payload === 'string' || payload instanceof Uint8Array) fill.push(payload)
+    void fill.finish(reply.getHeaders())
+    done(null, payload)
+  }
+
+  return { onRequest, onSend }
+}
+
+function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unknown> {
+  return function (request, reply, payload, done) {
+    if (!MUTATIONS.has(request.method)) return done(null, payload)
+    const outcome = cache.handle(infoOf(request), route, request.log)
+    const pending = outcome instanceof Promise || outcome.kind !== 'mutation' ? undefined : outcome.mutation.complete(reply.statusCode)
+    if (pending === undefined) return done(null, payload)
+    pending.then(() => done(null, payload), done)
+  }
+}
+
+async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptions): Promise<void> {
+  const cache = options?.cache
+  if (cache === null || typeof cache !== 'object' || typeof (cache as Partial<Cache>).handle !== 'function') {
+    throw new TypeError('larder: plugin option "cache" must be a cache from createCache(), for example app.register(larderPlugin, { cache: createCache() })')
+  }
+  for (const k of Object.keys(options)) {
+    if (!['cache', 'global'].includes(k)) throw new TypeError(`larder: unknown plugin option "${k}"; valid options are cache, global (for example { cache, global: true })`)
+  }
+  if (options.global !== undefined && typeof options.global !== 'boolean') {
+    throw new TypeError(`larder: plugin option "global" must be true or false (for example { cache, global: false }); got ${String(options.global)}`)
+  }
+  const global = options.global ?? true
+  fastify.decorate('larder', cache)
+
+  fastify.addHook('onRoute', (routeOptions: FastifyRouteOptions) => {
+    const config = (routeOptions.config as { cache?: RouteCacheConfig } | undefined)?.cache
+    if (config === false) return
+    const methods = ([] as string[]).concat(routeOptions.method)
+    const where = `route ${methods.join(',')} ${routeOptions.url}`
+    // Every route resolves its options at startup, so a bad one fails at registration, not at request time.
+    const route = cache.route(config as RouteOptions | boolean | undefined, where)
+    if (methods.some((m) => READS.has(m)) && (global || config !== undefined)) {
+      const hooks = readHooks(cache, route)
+      routeOptions.onRequest = appendHook(routeOptions.onRequest, hooks.onRequest)
+      routeOptions.onSend = appendHook(routeOptions.onSend, hooks.onSend)
+    }
+    // Mutations invalidate even with global: false; caching is opt-in, freshness is not.
+    if (methods.some((m) => MUTATIONS.has(m))) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
+  })
+}
+
+/** The larder Fastify plugin (wrapped with fastify-plugin, so its hooks apply to the whole app). */
+export default fp(larderPlugin, { fastify: '5.x', name: '@larder/fastify' })
