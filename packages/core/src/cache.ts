@@ -1,3 +1,4 @@
+import { CircuitBreaker, CircuitOpenError } from './breaker.js'
 import type { EngineContext } from './context.js'
 import { isPromise, withDeadline } from './deadline.js'
 import { Fill } from './fill.js'
@@ -8,7 +9,7 @@ import { indexPath, splitUrl } from './paths.js'
 import { requestBypassReason } from './policy.js'
 import { Flights, type Flight } from './single-flight.js'
 import { emptyStats, type CacheStats } from './stats.js'
-import type { CacheEntry, ErrorContext, Logger, MaybePromise, RequestInfo, Store } from './types.js'
+import type { CacheEntry, ErrorContext, InvalidationTargets, Logger, MaybePromise, RequestInfo, Store } from './types.js'
 
 /** What the adapter does with a request. */
 export type Outcome =
@@ -26,6 +27,19 @@ export type Outcome =
 export const STATUS: Record<'hit' | 'miss' | 'bypass', string> = { hit: 'HIT', miss: 'MISS', bypass: 'BYPASS' }
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const MAX_MISSED = 1000
+
+function mergeTargets(list: readonly InvalidationTargets[]): InvalidationTargets {
+  const keys = new Set<string>()
+  const tags = new Set<string>()
+  const paths = new Set<string>()
+  for (const t of list) {
+    for (const k of t.keys ?? []) keys.add(k)
+    for (const k of t.tags ?? []) tags.add(k)
+    for (const k of t.paths ?? []) paths.add(k)
+  }
+  return { keys: [...keys], tags: [...tags], paths: [...paths] }
+}
 const PASS: Outcome = { kind: 'pass' }
 
 export interface InvalidateOptions {
@@ -62,12 +76,20 @@ class LarderCache implements Cache, EngineContext {
   private readonly flights = new Flights()
   private closed = false
   private lastWarned = new Map<string, number>()
+  private readonly breaker: CircuitBreaker | undefined
+  // Invalidations the store failed to apply. Until they are applied the cache is bypassed, so an
+  // outage during a write cannot leave old entries to be served once the store is back.
+  private missed: InvalidationTargets[] = []
+  private missedOverflow = false
+  private repairing = false
+  private repairTimer: NodeJS.Timeout | undefined
 
   constructor(options: CacheOptions | undefined) {
     const { config, defaults, store } = resolveCacheOptions(options)
     this.config = config
     this.defaults = defaults
     this.store = store ?? memoryStore()
+    this.breaker = config.breaker && new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs)
   }
 
   route(options?: RouteOptions | boolean, where = ''): ResolvedRoute {
@@ -114,6 +136,10 @@ class LarderCache implements Cache, EngineContext {
   private read(info: RequestInfo, route: ResolvedRoute, head: boolean, logger: Logger | undefined): MaybePromise<Outcome> {
     if (!route.enabled) return this.bypass('disabled')
     if (this.closed) return this.bypass('closed')
+    if (this.missed.length > 0 || this.missedOverflow) {
+      this.repair()
+      return this.bypass('repairing')
+    }
     const reason = requestBypassReason(info.headers, route)
     if (reason !== undefined) return this.bypass(reason)
     const { path, query } = splitUrl(info.url)
@@ -166,16 +192,17 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private lead(key: string, path: string, info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined, flight: Flight | undefined): MaybePromise<Outcome> {
+    const normalised = indexPath(path)
     const fillFor = (mark: number): Outcome => {
       this.counters.misses++
-      return { kind: 'miss', fill: new Fill(this, key, indexPath(path), route, info, mark, flight, logger) }
+      return { kind: 'miss', fill: new Fill(this, key, normalised, route, info, mark, flight, logger) }
     }
     const onError = (e: unknown): Outcome => {
       flight?.settle(undefined)
       return this.failed(e, 'mark', key, logger)
     }
     try {
-      const mark = this.call('mark', () => this.store.mark())
+      const mark = this.call('mark', () => this.store.mark(key, normalised))
       return isPromise(mark) ? mark.then(fillFor, onError) : fillFor(mark)
     } catch (e) {
       return onError(e)
@@ -188,13 +215,81 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private failed(error: unknown, op: string, key: string, logger: Logger | undefined): Outcome {
+    if (error instanceof CircuitOpenError) return this.bypass('circuit-open')
     this.report(error, { op, key }, logger)
     return this.bypass('store-error')
   }
 
   call<T>(op: string, fn: () => MaybePromise<T>): MaybePromise<T> {
-    const result = fn()
-    return isPromise(result) ? withDeadline(result, this.config.storeTimeoutMs, op) : result
+    const breaker = this.breaker
+    if (breaker !== undefined && !breaker.allow()) throw new CircuitOpenError()
+    let result: MaybePromise<T>
+    try {
+      result = fn()
+    } catch (e) {
+      breaker?.failure()
+      throw e
+    }
+    if (!isPromise(result)) {
+      if (breaker?.isOpen) breaker.success()
+      return result
+    }
+    if (breaker === undefined) return withDeadline(result, this.config.storeTimeoutMs, op)
+    return withDeadline(result, this.config.storeTimeoutMs, op).then(
+      (v) => {
+        breaker.success()
+        return v
+      },
+      (e: unknown) => {
+        if (breaker.failure()) this.report(new Error(`store failing (${e instanceof Error ? e.message : String(e)}); pausing calls to it`), { op: 'circuit' }, undefined)
+        throw e
+      },
+    )
+  }
+
+  /** Keeps an invalidation the store could not apply, to apply it before the cache is used again. */
+  missedInvalidation(targets: InvalidationTargets): void {
+    if (this.missedOverflow) return
+    if (this.missed.length >= MAX_MISSED) {
+      // Too many to replay one by one: clearing the store is the only safe repair.
+      this.missed = []
+      this.missedOverflow = true
+    } else this.missed.push(targets)
+    this.scheduleRepair()
+  }
+
+  private scheduleRepair(): void {
+    if (this.repairTimer !== undefined || this.closed) return
+    this.repairTimer = setTimeout(() => {
+      this.repairTimer = undefined
+      this.repair()
+    }, this.config.breaker?.cooldownMs ?? 1000)
+    this.repairTimer.unref()
+  }
+
+  private repair(): void {
+    if (this.repairing || this.closed) return
+    this.repairing = true
+    const overflow = this.missedOverflow
+    const batch = this.missed.slice()
+    const run = async (): Promise<void> => {
+      if (overflow) await this.call('clear', () => this.store.clear())
+      else await this.call('invalidate', () => this.store.invalidate(mergeTargets(batch)))
+    }
+    run().then(
+      () => {
+        if (overflow) {
+          this.missedOverflow = false
+          this.missed = []
+        } else this.missed.splice(0, batch.length)
+        this.repairing = false
+        if (this.missed.length > 0 || this.missedOverflow) this.scheduleRepair()
+      },
+      () => {
+        this.repairing = false
+        this.scheduleRepair()
+      },
+    )
   }
 
   report(error: unknown, context: ErrorContext, logger: Logger | undefined): void {
@@ -237,6 +332,7 @@ class LarderCache implements Cache, EngineContext {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.repairTimer !== undefined) clearTimeout(this.repairTimer)
     await this.store.close()
   }
 }

@@ -2,6 +2,7 @@ export { createCache, STATUS, type Cache, type InvalidateOptions, type Outcome }
 export { memoryStore, MemoryStore, FILL_WINDOW_MS, type MemoryStoreOptions } from './memory-store.js'
 export { parseDuration, type Duration } from './duration.js'
 export { LarderOptionError, StoreTimeoutError } from './errors.js'
+export { CircuitOpenError } from './breaker.js'
 export { Fill } from './fill.js'
 export { Mutation } from './mutation.js'
 export type { KeyOptions } from './key.js'

@@ -112,7 +112,7 @@ export class MemoryStore implements Store {
     return node.entry
   }
 
-  mark(): number {
+  mark(_key?: string, _path?: string): number {
     return this.seq
   }
 

@@ -54,6 +54,7 @@ export async function runInvalidation(ctx: EngineContext, targets: InvalidationT
     return removed
   } catch (e) {
     ctx.report(e, { op: 'invalidate' }, logger)
+    ctx.missedInvalidation(targets)
     throw e
   }
 }

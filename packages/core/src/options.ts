@@ -40,6 +40,11 @@ export interface CacheOptions<R = any> extends RouteOptions<R> {
   storeTimeout?: Duration
   /** Response header carrying HIT / MISS / BYPASS, or false for none. Default 'x-cache'. */
   statusHeader?: string | false
+  /**
+   * After `failures` consecutive store failures, stop calling the store for `cooldown`, then probe it
+   * with one call. false disables. Default { failures: 5, cooldown: '1s' }.
+   */
+  breaker?: { failures?: number; cooldown?: Duration } | false
   /** Called for every store error or timeout (the request itself is still served). */
   onError?: (error: Error, context: ErrorContext) => void
 }
@@ -67,10 +72,11 @@ export interface ResolvedCacheConfig {
   readonly storeTimeoutMs: number
   readonly statusHeader: string | undefined
   readonly onError: ((error: Error, context: ErrorContext) => void) | undefined
+  readonly breaker: { readonly failures: number; readonly cooldownMs: number } | undefined
 }
 
 const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'respectCacheControl', 'invalidateParent', 'key'] as const
-const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'onError'] as const
+const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'onError', 'breaker'] as const
 
 export const DEFAULTS = {
   ttl: '5m',
@@ -151,7 +157,21 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
   if (o.onError !== undefined && typeof o.onError !== 'function') {
     throw new LarderOptionError('onError', `option "onError" must be a function such as (err, { op }) => log.warn(err); got ${show(o.onError)}`)
   }
+  let breaker: ResolvedCacheConfig['breaker']
+  if (o.breaker !== false) {
+    const b = o.breaker ?? {}
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) {
+      throw new LarderOptionError('breaker', `option "breaker" must be false or an object such as { failures: 5, cooldown: '1s' }; got ${show(b)}`)
+    }
+    checkKnown(b, ['failures', 'cooldown'], 'breaker.')
+    const failures = b.failures ?? 5
+    if (!Number.isInteger(failures) || failures < 1) {
+      throw new LarderOptionError('breaker.failures', `option "breaker.failures" must be a whole number of at least 1 (for example breaker: { failures: 5 }); got ${show(failures)}`)
+    }
+    breaker = { failures, cooldownMs: parseDuration(b.cooldown ?? '1s', 'breaker.cooldown') }
+  }
   const config: ResolvedCacheConfig = {
+    breaker,
     namespace,
     maxKeyLength,
     lockTimeoutMs: parseDuration(o.lockTimeout ?? DEFAULTS.lockTimeout, 'lockTimeout'),

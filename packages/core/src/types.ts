@@ -40,15 +40,18 @@ export interface InvalidationTargets {
  * The seam between the engine and a storage backend. A store keeps bytes and indexes; every HTTP
  * decision stays in the engine. Methods may answer synchronously (memory) or with a promise (network).
  *
- * The fill-race contract: `mark()` returns a position in the store's own invalidation order; `set()`
- * must refuse (return false) an entry whose key, path or any tag was invalidated after that mark,
- * and must do the check and the write atomically. That is what keeps a slow miss that read old
- * data from storing it after a write invalidated it.
+ * The fill-race contract: `mark(key, path)` returns a position in the store's own invalidation
+ * order, taken before the handler runs (a store may take it from the clock of the node that will
+ * hold the entry); `set()` must refuse (return false) an entry whose key, path or any tag was
+ * invalidated after that mark, and must do the check and the write atomically. That is what keeps
+ * a slow miss that read old data from storing it after a write invalidated it.
+ *
+ * `clear()` removes every entry of the store and refuses every fill marked before it.
  */
 export interface Store {
   readonly name: string
   get(key: string): MaybePromise<CacheEntry | undefined>
-  mark(): MaybePromise<number>
+  mark(key: string, path: string): MaybePromise<number>
   set(key: string, entry: CacheEntry, meta: EntryMeta): MaybePromise<boolean>
   /** Removes every entry matching any target; answers how many were removed. */
   invalidate(targets: InvalidationTargets): MaybePromise<number>
