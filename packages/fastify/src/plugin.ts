@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
@@ -85,7 +85,9 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       const entry = outcome.entry
       void reply.code(entry.status)
       replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit)
-      void reply.send(Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength))
+      const body = Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+      // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
+      void reply.send(entry.headers['content-type'] === undefined && body.byteLength > 0 ? Readable.from([body]) : body)
       return true
     }
     if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
@@ -153,18 +155,18 @@ async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptio
 
   fastify.addHook('onRoute', (routeOptions: FastifyRouteOptions) => {
     const config = (routeOptions.config as { cache?: RouteCacheConfig } | undefined)?.cache
-    if (config === false) return
     const methods = ([] as string[]).concat(routeOptions.method)
     const where = `route ${methods.join(',')} ${routeOptions.url}`
     // Every route resolves its options at startup, so a bad one fails at registration, not at request time.
+    // An opted-out route (cache: false) still gets the read hooks so its responses say BYPASS.
     const route = cache.route(config as RouteOptions | boolean | undefined, where)
-    if (methods.some((m) => READS.has(m)) && (global || config !== undefined)) {
+    if (methods.some((m) => READS.has(m)) && (global || (config !== undefined && config !== false))) {
       const hooks = readHooks(cache, route)
       routeOptions.onRequest = appendHook(routeOptions.onRequest, hooks.onRequest)
       routeOptions.onSend = appendHook(routeOptions.onSend, hooks.onSend)
     }
     // Mutations invalidate even with global: false; caching is opt-in, freshness is not.
-    if (methods.some((m) => MUTATIONS.has(m))) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
+    if (route.enabled && methods.some((m) => MUTATIONS.has(m))) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
   })
 }
 

@@ -1,0 +1,3 @@
+import { behaviourSuite, expressApps, memoryStores } from '@larder/testkit'
+
+behaviourSuite(expressApps, memoryStores)

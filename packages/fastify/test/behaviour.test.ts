@@ -1,0 +1,3 @@
+import { behaviourSuite, fastifyApps, memoryStores } from '@larder/testkit'
+
+behaviourSuite(fastifyApps, memoryStores)

@@ -1,0 +1,47 @@
+import type { Readable } from 'node:stream'
+import type { Cache, RouteOptions } from '@larder/core'
+
+/** What a test handler sees, the same whichever framework runs it. */
+export interface HandlerRequest {
+  method: string
+  url: string
+  params: Record<string, string>
+  headers: Record<string, string | string[] | undefined>
+}
+
+/** A response described independently of the framework; each app factory turns it into native calls. */
+export interface Reply {
+  status?: number
+  headers?: Record<string, string | string[]>
+  /** json: res.json / returned object; text; bytes: a Buffer; chunks: several writes; stream: piped. */
+  body?: { json: unknown } | { text: string; type?: string } | { bytes: Buffer } | { chunks: Array<string | Buffer> } | { stream: () => Readable }
+  /** Throw from the handler (the framework answers 500). */
+  fail?: boolean
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** Framework route pattern, e.g. '/users/:id'. */
+  path: string
+  /** Route-level larder options (Express: larder(cache, options) on the route; Fastify: config.cache). */
+  options?: RouteOptions | boolean
+  handler: (req: HandlerRequest) => Reply | Promise<Reply>
+}
+
+export interface StartOptions {
+  /** Cache every GET/HEAD route (default true). */
+  global?: boolean
+  /** Log errors through the framework's logger when it has one (default false, to keep test output clean). */
+  logger?: boolean
+}
+
+export interface RunningApp {
+  url: string
+  close(): Promise<void>
+}
+
+/** Starts a real server on port 0 for one adapter. */
+export interface AppFactory {
+  name: string
+  start(cache: Cache, routes: RouteSpec[], options?: StartOptions): Promise<RunningApp>
+}

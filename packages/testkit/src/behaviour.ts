@@ -1,0 +1,567 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { createCache, type Cache, type CacheOptions } from '@larder/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { AppFactory, RouteSpec, StartOptions } from './apps.js'
+import { fetchFrom, sleep, type RequestOptions, type Response } from './http.js'
+import { ControlledStore, type StoreFactory } from './store-wrappers.js'
+
+interface Harness {
+  cache: Cache
+  store: ControlledStore
+  get(path: string, options?: RequestOptions): Promise<Response>
+}
+
+/** A counter per route, so tests can tell whether the handler ran. */
+function counter() {
+  const c = { n: 0, next: () => ++c.n }
+  return c
+}
+
+/**
+ * The behaviour every adapter must show, run against real servers over HTTP, once per adapter
+ * and store. Numbers refer to the guarantees of larder v0.1.
+ */
+export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
+  describe(`behaviour: ${apps.name} + ${stores.name} store`, () => {
+    const cleanups: Array<() => Promise<void> | void> = []
+    afterEach(async () => {
+      for (const c of cleanups.splice(0).reverse()) await c()
+    })
+
+    async function start(routes: RouteSpec[], cacheOptions: Omit<CacheOptions, 'store'> = {}, startOptions: StartOptions = {}): Promise<Harness> {
+      const store = new ControlledStore(await stores.create())
+      const cache = createCache({ ...cacheOptions, store })
+      cleanups.push(() => cache.close())
+      const app = await apps.start(cache, routes, startOptions)
+      cleanups.push(() => app.close())
+      return { cache, store, get: (path, options) => fetchFrom(app.url, path, options) }
+    }
+
+    const userRoutes = (db: Map<string, string>, calls = counter()): RouteSpec[] => [
+      { method: 'GET', path: '/users', handler: () => (calls.next(), { body: { json: [...db.entries()] } }) },
+      { method: 'GET', path: '/users/:id', handler: (req) => (calls.next(), db.has(req.params.id!) ? { body: { json: { id: req.params.id, name: db.get(req.params.id!) } } } : { status: 404, body: { json: { error: 'not found' } } }) },
+      {
+        method: 'PUT',
+        path: '/users/:id',
+        handler: (req) => {
+          if (req.params.id === 'bad') return { status: 400, body: { json: { error: 'bad' } } }
+          if (req.params.id === 'boom') return { fail: true }
+          db.set(req.params.id!, `updated-${req.params.id}`)
+          return { status: 204 }
+        },
+      },
+      { method: 'POST', path: '/users', handler: () => (db.set(String(db.size + 1), 'new'), { status: 201, body: { json: { ok: true } } }) },
+      { method: 'PATCH', path: '/users/:id', handler: (req) => (db.set(req.params.id!, 'patched'), { status: 200, body: { json: { ok: true } } }) },
+      { method: 'DELETE', path: '/users/:id', handler: (req) => (db.delete(req.params.id!), { status: 204 }) },
+      { method: 'POST', path: '/users/:id/redirect', handler: (req) => (db.set(req.params.id!, 'redirected'), { status: 303, headers: { location: `/users/${req.params.id}` } }) },
+    ]
+
+    describe('1. key', () => {
+      it('serves a repeated GET from the cache and marks MISS then HIT', async () => {
+        const calls = counter()
+        const h = await start(userRoutes(new Map([['1', 'ann']]), calls))
+        const a = await h.get('/users/1')
+        const b = await h.get('/users/1')
+        expect([a.cache, b.cache]).toEqual(['MISS', 'HIT'])
+        expect(b.json()).toEqual({ id: '1', name: 'ann' })
+        expect(calls.n).toBe(1)
+      })
+
+      it('answers HEAD from the GET entry, with the same headers and no body', async () => {
+        const calls = counter()
+        const h = await start(userRoutes(new Map([['1', 'ann']]), calls))
+        const get = await h.get('/users/1')
+        const head = await h.get('/users/1', { method: 'HEAD' })
+        expect(head.cache).toBe('HIT')
+        expect(head.body.length).toBe(0)
+        expect(head.headers['content-type']).toBe(get.headers['content-type'])
+        expect(head.headers['content-length']).toBe(String(get.body.length))
+        expect(calls.n).toBe(1)
+      })
+
+      it('never stores a HEAD miss as the GET entry', async () => {
+        const calls = counter()
+        const h = await start(userRoutes(new Map([['1', 'ann']]), calls))
+        expect((await h.get('/users/1', { method: 'HEAD' })).cache).toBe('MISS')
+        const get = await h.get('/users/1')
+        expect(get.cache).toBe('MISS')
+        expect(get.json()).toEqual({ id: '1', name: 'ann' })
+        expect((await h.get('/users/1')).cache).toBe('HIT')
+      })
+
+      it('ignores the order of query parameters but not their values or repeated order', async () => {
+        const routes: RouteSpec[] = [{ method: 'GET', path: '/q', handler: (req) => ({ body: { json: { url: req.url } } }) }]
+        const h = await start(routes)
+        expect((await h.get('/q?a=1&b=2')).cache).toBe('MISS')
+        expect((await h.get('/q?b=2&a=1')).cache).toBe('HIT')
+        expect((await h.get('/q?a=1&b=3')).cache).toBe('MISS')
+        expect((await h.get('/q?id=1&id=2')).cache).toBe('MISS')
+        const swapped = await h.get('/q?id=2&id=1')
+        expect(swapped.cache).toBe('MISS')
+        expect(swapped.json().url).toBe('/q?id=2&id=1')
+      })
+
+      it('drops denied parameters (utm_*) from the key', async () => {
+        const routes: RouteSpec[] = [{ method: 'GET', path: '/q', options: { key: { query: { deny: ['utm_*'] } } }, handler: () => ({ body: { json: { ok: 1 } } }) }]
+        const h = await start(routes)
+        expect((await h.get('/q?page=2&utm_source=x')).cache).toBe('MISS')
+        expect((await h.get('/q?utm_campaign=y&page=2')).cache).toBe('HIT')
+        expect((await h.get('/q?page=3')).cache).toBe('MISS')
+      })
+
+      it('keeps only allowed parameters, or none, when configured', async () => {
+        const routes: RouteSpec[] = [
+          { method: 'GET', path: '/allow', options: { key: { query: { allow: ['page'] } } }, handler: () => ({ body: { json: 1 } }) },
+          { method: 'GET', path: '/none', options: { key: { query: 'ignore' } }, handler: () => ({ body: { json: 1 } }) },
+        ]
+        const h = await start(routes)
+        expect((await h.get('/allow?page=1&x=1')).cache).toBe('MISS')
+        expect((await h.get('/allow?page=1&x=2')).cache).toBe('HIT')
+        expect((await h.get('/allow?page=2')).cache).toBe('MISS')
+        expect((await h.get('/none?a=1')).cache).toBe('MISS')
+        expect((await h.get('/none?b=2')).cache).toBe('HIT')
+      })
+
+      it('varies on configured request headers', async () => {
+        const routes: RouteSpec[] = [{ method: 'GET', path: '/greet', options: { key: { headers: ['accept-language'] } }, handler: (req) => ({ body: { text: req.headers['accept-language'] === 'fr' ? 'bonjour' : 'hello' } }) }]
+        const h = await start(routes)
+        expect((await h.get('/greet', { headers: { 'accept-language': 'en' } })).text).toBe('hello')
+        const fr = await h.get('/greet', { headers: { 'accept-language': 'fr' } })
+        expect([fr.cache, fr.text]).toEqual(['MISS', 'bonjour'])
+        const en = await h.get('/greet', { headers: { 'accept-language': 'en' } })
+        expect([en.cache, en.text]).toEqual(['HIT', 'hello'])
+      })
+
+      it('varies on a key function (tenant)', async () => {
+        const tenant = (req: any) => req.headers['x-tenant'] as string | undefined
+        const routes: RouteSpec[] = [{ method: 'GET', path: '/t', options: { key: { custom: tenant } }, handler: (req) => ({ body: { text: `tenant ${String(req.headers['x-tenant'])}` } }) }]
+        const h = await start(routes)
+        expect((await h.get('/t', { headers: { 'x-tenant': 'a' } })).text).toBe('tenant a')
+        const b = await h.get('/t', { headers: { 'x-tenant': 'b' } })
+        expect([b.cache, b.text]).toEqual(['MISS', 'tenant b'])
+        expect((await h.get('/t', { headers: { 'x-tenant': 'a' } })).cache).toBe('HIT')
+      })
+
+      it('bounds key length whatever the query string', async () => {
+        const routes: RouteSpec[] = [{ method: 'GET', path: '/long', handler: () => ({ body: { json: 1 } }) }]
+        const h = await start(routes)
+        const q = '?' + 'x'.repeat(8000)
+        expect((await h.get('/long' + q)).cache).toBe('MISS')
+        expect((await h.get('/long' + q)).cache).toBe('HIT')
+        expect((await h.get('/long' + q + 'y')).cache).toBe('MISS')
+      })
+    })
+
+    describe('2. what is stored', () => {
+      const replyRoute = (reply: () => import('./apps.js').Reply, options?: RouteSpec['options'], calls = counter()): RouteSpec[] => [
+        { method: 'GET', path: '/r', options, handler: () => (calls.next(), reply()) },
+      ]
+
+      it('stores 200 but not 404 by default; a statuses list widens that', async () => {
+        const h = await start([
+          { method: 'GET', path: '/missing', handler: () => ({ status: 404, body: { json: { error: 'nope' } } }) },
+          { method: 'GET', path: '/missing2', options: { statuses: [200, 404] }, handler: () => ({ status: 404, body: { json: { error: 'nope' } } }) },
+        ])
+        await h.get('/missing')
+        expect((await h.get('/missing')).cache).toBe('MISS')
+        await h.get('/missing2')
+        const again = await h.get('/missing2')
+        expect([again.cache, again.status]).toEqual(['HIT', 404])
+      })
+
+      it.each([
+        ['Set-Cookie', { 'set-cookie': 'sid=1; Path=/' }],
+        ['Cache-Control: no-store', { 'cache-control': 'no-store' }],
+        ['Cache-Control: private', { 'cache-control': 'private, max-age=60' }],
+        ['Cache-Control: no-cache', { 'cache-control': 'no-cache' }],
+        ['Vary: *', { vary: '*' }],
+        ['Vary on an unkeyed header', { vary: 'cookie' }],
+      ])('never stores a response carrying %s', async (_name, headers) => {
+        const calls = counter()
+        const h = await start(replyRoute(() => ({ headers, body: { json: { n: calls.n } } }), undefined, calls))
+        await h.get('/r')
+        const second = await h.get('/r')
+        expect(second.cache).toBe('MISS')
+        expect(calls.n).toBe(2)
+      })
+
+      it('bypasses requests with Authorization unless the route opts in', async () => {
+        const calls = counter()
+        const h = await start([
+          { method: 'GET', path: '/me', handler: () => (calls.next(), { body: { json: { n: calls.n } } }) },
+          { method: 'GET', path: '/shared', options: { allowAuthorized: true }, handler: () => (calls.next(), { body: { json: { n: calls.n } } }) },
+        ])
+        const auth = { authorization: 'Bearer a' }
+        expect((await h.get('/me', { headers: auth })).cache).toBe('BYPASS')
+        expect((await h.get('/me', { headers: auth })).cache).toBe('BYPASS')
+        expect(calls.n).toBe(2)
+        await h.get('/shared', { headers: auth })
+        expect((await h.get('/shared', { headers: auth })).cache).toBe('HIT')
+      })
+
+      it('passes a body larger than maxBodyBytes through intact without storing it', async () => {
+        const big = randomBytes(300 * 1024)
+        const calls = counter()
+        const h = await start(replyRoute(() => ({ body: { chunks: [big.subarray(0, 100_000), big.subarray(100_000)] } }), { maxBodyBytes: 200 * 1024 }, calls))
+        const first = await h.get('/r')
+        expect(first.body.equals(big)).toBe(true)
+        const second = await h.get('/r')
+        expect(second.cache).toBe('MISS')
+        expect(second.body.equals(big)).toBe(true)
+        expect(calls.n).toBe(2)
+      })
+
+      it('takes the TTL from s-maxage over max-age over the route ttl', async () => {
+        const h = await start([
+          { method: 'GET', path: '/s', options: { ttl: '10m' }, handler: () => ({ headers: { 'cache-control': 'public, max-age=600, s-maxage=1' }, body: { json: 1 } }) },
+          { method: 'GET', path: '/m', options: { ttl: '10m' }, handler: () => ({ headers: { 'cache-control': 'public, max-age=1' }, body: { json: 1 } }) },
+          { method: 'GET', path: '/t', options: { ttl: '300ms' }, handler: () => ({ body: { json: 1 } }) },
+          { method: 'GET', path: '/long', options: { ttl: '300ms' }, handler: () => ({ headers: { 'cache-control': 'max-age=600' }, body: { json: 1 } }) },
+        ])
+        for (const p of ['/s', '/m', '/t', '/long']) await h.get(p)
+        for (const p of ['/s', '/m', '/t', '/long']) expect((await h.get(p)).cache).toBe('HIT')
+        await sleep(1100)
+        expect((await h.get('/s')).cache).toBe('MISS')
+        expect((await h.get('/m')).cache).toBe('MISS')
+        expect((await h.get('/t')).cache).toBe('MISS')
+        expect((await h.get('/long')).cache).toBe('HIT')
+      })
+    })
+
+    describe('3. a hit replays the response exactly', () => {
+      const binary = randomBytes(64 * 1024)
+      const cases: Array<[string, import('./apps.js').Reply, (r: Response) => void]> = [
+        ['JSON', { body: { json: { name: 'zoë', list: [1, 2, 3] } } }, (r) => expect(r.json()).toEqual({ name: 'zoë', list: [1, 2, 3] })],
+        ['text with multibyte characters', { body: { text: 'héllo ✓ 日本' } }, (r) => expect(r.text).toBe('héllo ✓ 日本')],
+        ['binary', { body: { bytes: binary } }, (r) => expect(r.body.equals(binary)).toBe(true)],
+        ['several chunks', { body: { chunks: ['one,', Buffer.from('two,'), 'three'] } }, (r) => expect(r.text).toBe('one,two,three')],
+        ['a piped stream', { body: { stream: () => Readable.from([binary.subarray(0, 1000), binary.subarray(1000)]) } }, (r) => expect(r.body.equals(binary)).toBe(true)],
+      ]
+      it.each(cases)('%s', async (_name, reply, check) => {
+        const calls = counter()
+        const h = await start([{ method: 'GET', path: '/x', handler: () => (calls.next(), { ...reply, headers: { 'x-custom': 'kept', link: ['</a>; rel=a', '</b>; rel=b'] } }) }])
+        const miss = await h.get('/x')
+        check(miss)
+        const hit = await h.get('/x')
+        expect(hit.cache).toBe('HIT')
+        check(hit)
+        expect(hit.status).toBe(miss.status)
+        expect(hit.headers['content-type']).toBe(miss.headers['content-type'])
+        expect(hit.headers['x-custom']).toBe('kept')
+        expect(hit.headers['link']).toEqual(miss.headers['link'])
+        expect(hit.headers['age']).toMatch(/^\d+$/)
+        expect(hit.headers['content-length']).toBe(String(hit.body.length))
+        expect(calls.n).toBe(1)
+      })
+
+      it('replays a non-200 status that the route allows', async () => {
+        const h = await start([{ method: 'GET', path: '/x', options: { statuses: [203] }, handler: () => ({ status: 203, body: { text: 'partial' } }) }])
+        await h.get('/x')
+        const hit = await h.get('/x')
+        expect([hit.cache, hit.status, hit.text]).toEqual(['HIT', 203, 'partial'])
+      })
+
+      it('reports the entry age in seconds', async () => {
+        const h = await start([{ method: 'GET', path: '/x', handler: () => ({ body: { json: 1 } }) }])
+        await h.get('/x')
+        await sleep(1100)
+        expect(Number((await h.get('/x')).headers['age'])).toBeGreaterThanOrEqual(1)
+      })
+    })
+
+    describe('4. automatic invalidation', () => {
+      it('a successful PUT invalidates every variant of its path and of its parent collection', async () => {
+        const calls = counter()
+        const db = new Map([['42', 'ann'], ['43', 'bob']])
+        const h = await start(userRoutes(db, calls))
+        const paths = ['/users/42', '/users/42?x=1', '/users', '/users?page=2', '/users/43']
+        for (const p of paths) await h.get(p)
+        for (const p of paths) expect((await h.get(p)).cache).toBe('HIT')
+        expect((await h.get('/users/42', { method: 'PUT' })).status).toBe(204)
+        for (const p of paths.slice(0, 4)) expect((await h.get(p)).cache, p).toBe('MISS')
+        expect((await h.get('/users/43')).cache).toBe('HIT')
+        expect((await h.get('/users/42')).json().name).toBe('updated-42')
+      })
+
+      it.each([
+        ['POST', '/users', '/users'],
+        ['PATCH', '/users/1', '/users/1'],
+        ['DELETE', '/users/1', '/users'],
+        ['POST', '/users/1/redirect', '/users/1'],
+      ] as const)('%s %s (2xx/3xx) invalidates %s', async (method, target, read) => {
+        const h = await start(userRoutes(new Map([['1', 'ann']])))
+        await h.get(read)
+        expect((await h.get(read)).cache).toBe('HIT')
+        const res = await h.get(target, { method })
+        expect(res.status).toBeLessThan(400)
+        expect((await h.get(read)).cache).toBe('MISS')
+      })
+
+      it('a failed mutation (4xx/5xx) invalidates nothing', async () => {
+        const h = await start(userRoutes(new Map([['bad', 'x'], ['boom', 'y']])))
+        await h.get('/users/bad')
+        await h.get('/users/boom')
+        expect((await h.get('/users/bad', { method: 'PUT' })).status).toBe(400)
+        expect((await h.get('/users/boom', { method: 'PUT' })).status).toBe(500)
+        expect((await h.get('/users/bad')).cache).toBe('HIT')
+        expect((await h.get('/users/boom')).cache).toBe('HIT')
+        expect(h.cache.stats().invalidations).toBe(0)
+      })
+
+      it("invalidates the route's tags", async () => {
+        let version = 1
+        const h = await start([
+          { method: 'GET', path: '/feed', options: { tags: ['user:42', 'feed'] }, handler: () => ({ body: { json: { version } } }) },
+          { method: 'GET', path: '/profile/:id', options: { tags: (req: any) => [`user:${req.params.id}`] }, handler: () => ({ body: { json: { version } } }) },
+          { method: 'PUT', path: '/accounts/:id', options: { invalidates: (req: any) => [`user:${req.params.id}`] }, handler: () => (version++, { status: 204 }) },
+        ])
+        await h.get('/feed')
+        await h.get('/profile/42')
+        await h.get('/profile/7')
+        await h.get('/accounts/42', { method: 'PUT' })
+        const feed = await h.get('/feed')
+        expect([feed.cache, feed.json().version]).toEqual(['MISS', 2])
+        expect((await h.get('/profile/42')).cache).toBe('MISS')
+        expect((await h.get('/profile/7')).cache).toBe('HIT')
+      })
+
+      it('finishes invalidating before the mutation response is sent', async () => {
+        const db = new Map([['1', 'ann']])
+        const h = await start(userRoutes(db), { storeTimeout: '5s' })
+        await h.get('/users/1')
+        h.store.invalidateDelayMs = 300
+        const put = await h.get('/users/1', { method: 'PUT' })
+        expect(put.status).toBe(204)
+        const after = await h.get('/users/1')
+        expect(after.cache).toBe('MISS')
+        expect(after.json().name).toBe('updated-1')
+      })
+
+      it('cache.invalidate removes by tag and by path', async () => {
+        const h = await start([
+          { method: 'GET', path: '/a', options: { tags: ['t1'] }, handler: () => ({ body: { json: 'a' } }) },
+          { method: 'GET', path: '/b/:id', handler: () => ({ body: { json: 'b' } }) },
+        ])
+        await h.get('/a')
+        await h.get('/b/1?v=1')
+        await h.get('/b/1?v=2')
+        expect(await h.cache.invalidate({ tags: ['t1'] })).toBe(1)
+        expect(await h.cache.invalidate({ paths: ['/b/1'] })).toBe(2)
+        expect((await h.get('/a')).cache).toBe('MISS')
+        expect((await h.get('/b/1?v=1')).cache).toBe('MISS')
+      })
+    })
+
+    describe('5. no stale fill', () => {
+      it('a GET that started before an invalidation of its path does not store its old response', async () => {
+        let value = 'old'
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/item',
+            handler: async () => {
+              const read = value
+              await sleep(300)
+              return { body: { json: { value: read } } }
+            },
+          },
+          { method: 'PUT', path: '/item', handler: () => ((value = 'new'), { status: 204 }) },
+        ])
+        const slow = h.get('/item')
+        await sleep(80)
+        expect((await h.get('/item', { method: 'PUT' })).status).toBe(204)
+        expect((await slow).json().value).toBe('old')
+        const next = await h.get('/item')
+        expect(next.json().value).toBe('new')
+        expect(next.cache).toBe('MISS')
+        expect(h.cache.stats().staleFillsRefused).toBe(1)
+      })
+
+      it('the same holds when the invalidation reaches it through a tag', async () => {
+        let value = 'old'
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/dashboard',
+            options: { tags: ['user:1'] },
+            handler: async () => {
+              const read = value
+              await sleep(300)
+              return { body: { json: { value: read } } }
+            },
+          },
+          { method: 'PUT', path: '/users/:id', options: { invalidates: (req: any) => [`user:${req.params.id}`] }, handler: () => ((value = 'new'), { status: 204 }) },
+        ])
+        const slow = h.get('/dashboard')
+        await sleep(80)
+        await h.get('/users/1', { method: 'PUT' })
+        await slow
+        expect((await h.get('/dashboard')).json().value).toBe('new')
+      })
+    })
+
+    describe('6. single flight', () => {
+      it('concurrent misses for one key run the handler once and all get its response', async () => {
+        const calls = counter()
+        const h = await start([{ method: 'GET', path: '/slow', handler: async () => (calls.next(), await sleep(200), { body: { json: { call: calls.n } } }) }])
+        const all = await Promise.all(Array.from({ length: 20 }, () => h.get('/slow')))
+        expect(calls.n).toBe(1)
+        expect(all.every((r) => r.status === 200 && r.json().call === 1)).toBe(true)
+        expect(all.filter((r) => r.cache === 'MISS')).toHaveLength(1)
+        expect(h.cache.stats().coalesced).toBe(19)
+      })
+
+      it.each([
+        ['private', () => ({ headers: { 'cache-control': 'private' }, body: { json: 1 } })],
+        ['an error', () => ({ fail: true })],
+        ['too big', () => ({ body: { bytes: Buffer.alloc(4096, 1) } })],
+      ])('if the leader response is %s, each waiter runs its own handler', async (_name, first) => {
+        const calls = counter()
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/s',
+            options: { maxBodyBytes: 1024 },
+            handler: async () => {
+              const n = calls.next()
+              await sleep(n === 1 ? 200 : 20)
+              return n === 1 ? (first() as import('./apps.js').Reply) : { headers: { 'cache-control': 'private' }, body: { json: { call: n } } }
+            },
+          },
+        ])
+        const all = await Promise.all(Array.from({ length: 5 }, () => h.get('/s')))
+        expect(calls.n).toBe(5)
+        const served = all.filter((r) => r.status === 200 && r.headers['content-type']?.toString().includes('json')).map((r) => r.json().call)
+        // Every waiter got its own handler's response, never the leader's.
+        expect(new Set(served).size).toBe(served.length)
+        expect(served).not.toContain(1)
+      })
+
+      it('waiting is bounded by lockTimeout', async () => {
+        const calls = counter()
+        const order: number[] = []
+        const h = await start(
+          [
+            {
+              method: 'GET',
+              path: '/stuck',
+              handler: async () => {
+                const n = calls.next()
+                await sleep(n === 1 ? 1500 : 10)
+                order.push(n)
+                return { body: { json: { call: n } } }
+              },
+            },
+          ],
+          { lockTimeout: '150ms' },
+        )
+        const leader = h.get('/stuck')
+        await sleep(30)
+        const waiters = await Promise.all([h.get('/stuck'), h.get('/stuck')])
+        expect(waiters.map((r) => r.status)).toEqual([200, 200])
+        expect(order).not.toContain(1)
+        await leader
+        expect(calls.n).toBe(3)
+      })
+    })
+
+    describe('7. the cache never breaks the app', () => {
+      it('a failing store serves every request from the handler as BYPASS and reports it', async () => {
+        const errors: string[] = []
+        const db = new Map([['1', 'ann']])
+        const h = await start(userRoutes(db), { onError: (_e, ctx) => errors.push(ctx.op), breaker: false })
+        h.store.mode = 'down'
+        const a = await h.get('/users/1')
+        expect([a.status, a.cache]).toEqual([200, 'BYPASS'])
+        expect(a.json()).toEqual({ id: '1', name: 'ann' })
+        expect((await h.get('/users/1', { method: 'PUT' })).status).toBe(204)
+        expect(errors).toEqual(expect.arrayContaining(['get', 'invalidate']))
+        expect(h.cache.stats().errors).toBeGreaterThanOrEqual(2)
+      })
+
+      it('a hanging store costs at most storeTimeout, never a failed request', async () => {
+        const h = await start(userRoutes(new Map([['1', 'ann']])), { storeTimeout: '50ms', onError: () => undefined, breaker: false })
+        h.store.mode = 'hang'
+        const started = Date.now()
+        const a = await h.get('/users/1')
+        expect([a.status, a.cache]).toEqual([200, 'BYPASS'])
+        expect((await h.get('/users/1', { method: 'PUT' })).status).toBe(204)
+        // Generous bound: the point is that it does not wait for the store forever.
+        expect(Date.now() - started).toBeLessThan(2000)
+      })
+
+      it('a store that fails while filling still serves the response', async () => {
+        const h = await start(userRoutes(new Map([['1', 'ann']])), { onError: () => undefined, breaker: false })
+        await h.get('/users/2')
+        const origSet = h.store.set.bind(h.store)
+        h.store.set = () => {
+          throw new Error('set failed')
+        }
+        const r = await h.get('/users/1')
+        expect([r.status, r.cache]).toEqual([200, 'MISS'])
+        expect(r.json().name).toBe('ann')
+        h.store.set = origSet
+      })
+
+      it('after an invalidation the store missed, the cache is bypassed until it is applied', async () => {
+        const db = new Map([['1', 'ann']])
+        const h = await start(userRoutes(db), { onError: () => undefined, breaker: false })
+        await h.get('/users/1')
+        expect((await h.get('/users/1')).cache).toBe('HIT')
+        h.store.mode = 'down'
+        expect((await h.get('/users/1', { method: 'PUT' })).status).toBe(204)
+        h.store.mode = 'ok'
+        // The store still holds the old entry; it must not be served.
+        const next = await h.get('/users/1')
+        expect(next.json().name).toBe('updated-1')
+        await sleep(50)
+        const later = await h.get('/users/1')
+        expect(later.json().name).toBe('updated-1')
+      })
+
+      it('the circuit breaker stops calling a failing store, then probes it and resumes', async () => {
+        const h = await start(userRoutes(new Map([['1', 'ann']])), { onError: () => undefined, breaker: { failures: 3, cooldown: '300ms' } })
+        h.store.mode = 'down'
+        for (let i = 0; i < 3; i++) await h.get('/users/1')
+        const callsWhenOpen = h.store.calls
+        for (let i = 0; i < 5; i++) expect((await h.get('/users/1')).cache).toBe('BYPASS')
+        expect(h.store.calls).toBe(callsWhenOpen)
+        h.store.mode = 'ok'
+        await sleep(350)
+        await h.get('/users/1')
+        await h.get('/users/1')
+        expect((await h.get('/users/1')).cache).toBe('HIT')
+      })
+    })
+
+    describe('x-cache on every GET/HEAD that passes through', () => {
+      it('marks an opted-out route BYPASS and never caches it', async () => {
+        const calls = counter()
+        const h = await start([{ method: 'GET', path: '/live', options: false, handler: () => (calls.next(), { body: { json: calls.n } }) }])
+        expect((await h.get('/live')).cache).toBe('BYPASS')
+        expect((await h.get('/live')).cache).toBe('BYPASS')
+        expect(calls.n).toBe(2)
+      })
+
+      it('caches only opted-in routes when not global, yet mutations still invalidate', async () => {
+        const calls = counter()
+        const h = await start(
+          [
+            { method: 'GET', path: '/in/:id', options: true, handler: () => (calls.next(), { body: { json: calls.n } }) },
+            { method: 'GET', path: '/out', handler: () => (calls.next(), { body: { json: calls.n } }) },
+            { method: 'PUT', path: '/in/:id', handler: () => ({ status: 204 }) },
+          ],
+          {},
+          { global: false },
+        )
+        await h.get('/in/1')
+        expect((await h.get('/in/1')).cache).toBe('HIT')
+        await h.get('/out')
+        expect((await h.get('/out')).cache).toBeUndefined()
+        await h.get('/in/1', { method: 'PUT' })
+        expect((await h.get('/in/1')).cache).toBe('MISS')
+      })
+    })
+  })
+}

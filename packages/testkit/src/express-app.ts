@@ -1,0 +1,60 @@
+import type { AddressInfo } from 'node:net'
+import { larder } from '@larder/express'
+import express, { type Request, type Response } from 'express'
+import type { AppFactory, HandlerRequest, Reply, RouteSpec } from './apps.js'
+
+async function send(res: Response, reply: Reply): Promise<void> {
+  res.status(reply.status ?? 200)
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value)
+  const body = reply.body
+  if (body === undefined) res.end()
+  else if ('json' in body) res.json(body.json)
+  else if ('text' in body) res.type(body.type ?? 'text/plain').send(body.text)
+  else if ('bytes' in body) res.type('application/octet-stream').send(body.bytes)
+  else if ('chunks' in body) {
+    for (const chunk of body.chunks) {
+      res.write(chunk)
+      await new Promise((r) => setImmediate(r))
+    }
+    res.end()
+  } else body.stream().pipe(res)
+}
+
+function handle(route: RouteSpec) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const hreq: HandlerRequest = { method: req.method, url: req.originalUrl, params: req.params as Record<string, string>, headers: req.headers }
+    const reply = await route.handler(hreq)
+    if (reply.fail) throw new Error('handler failed')
+    await send(res, reply)
+  }
+}
+
+export const expressApps: AppFactory = {
+  name: 'express',
+  async start(cache, routes, options = {}) {
+    const app = express()
+    if (options.global ?? true) app.use(larder(cache))
+    for (const route of routes) {
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'
+      // A route-level larder goes where the route has options of its own, and, without a global
+      // larder, on every mutation, so that writes keep invalidating (what the README tells users).
+      const wantsRoute = route.options !== undefined || (options.global === false && route.method !== 'GET')
+      if (wantsRoute) app[method](route.path, larder(cache, route.options ?? true), handle(route))
+      else app[method](route.path, handle(route))
+    }
+    app.use((err: Error, _req: Request, res: Response, _next: () => void) => {
+      res.status(500).json({ error: err.message })
+    })
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections()
+          server.close(() => resolve())
+        }),
+    }
+  },
+}

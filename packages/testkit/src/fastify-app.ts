@@ -1,0 +1,40 @@
+import { Readable } from 'node:stream'
+import larderPlugin from '@larder/fastify'
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import type { AppFactory, Reply, RouteSpec } from './apps.js'
+
+function send(reply: FastifyReply, r: Reply): unknown {
+  void reply.code(r.status ?? 200)
+  for (const [name, value] of Object.entries(r.headers ?? {})) void reply.header(name, value)
+  const body = r.body
+  if (body === undefined) return reply.send()
+  if ('json' in body) return reply.send(body.json)
+  if ('text' in body) return reply.type(body.type ?? 'text/plain').send(body.text)
+  if ('bytes' in body) return reply.type('application/octet-stream').send(body.bytes)
+  if ('chunks' in body) return reply.send(Readable.from(body.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))))
+  return reply.send(body.stream())
+}
+
+function handle(route: RouteSpec) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const r = await route.handler({ method: request.method, url: request.url, params: request.params as Record<string, string>, headers: request.headers })
+    if (r.fail) throw new Error('handler failed')
+    return send(reply, r)
+  }
+}
+
+export const fastifyApps: AppFactory = {
+  name: 'fastify',
+  async start(cache, routes, options = {}) {
+    const app = Fastify({ logger: options.logger ? { level: 'warn' } : false })
+    await app.register(larderPlugin, { cache, global: options.global ?? true })
+    for (const route of routes) {
+      const config = route.options === undefined ? {} : { cache: route.options }
+      app.route({ method: route.method, url: route.path, config, handler: handle(route) })
+    }
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    return { url: `http://127.0.0.1:${port}`, close: () => app.close() }
+  },
+}

@@ -1,0 +1,6 @@
+export * from './apps.js'
+export * from './http.js'
+export * from './store-wrappers.js'
+export { behaviourSuite } from './behaviour.js'
+export { expressApps } from './express-app.js'
+export { fastifyApps } from './fastify-app.js'
