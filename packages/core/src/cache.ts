@@ -129,7 +129,11 @@ class LarderCache implements Cache, EngineContext {
         return previous
       }
     }
-    if (previous.kind === 'miss') previous.fill?.abandon()
+    // Superseded: the request is counted once, by the outcome that replaces this one.
+    if (previous.kind === 'miss') {
+      previous.fill?.abandon()
+      this.counters.misses--
+    } else if (previous.kind === 'bypass') this.counters.bypasses--
     return undefined
   }
 

@@ -1,0 +1,159 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createCache, type Cache } from '@larder/core'
+import { larder } from '@larder/express'
+import { fetchFrom } from '@larder/testkit'
+import compression from 'compression'
+import express, { type Express } from 'express'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const closers: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c()
+})
+
+async function serve(app: Express, cache: Cache): Promise<(path: string, o?: Parameters<typeof fetchFrom>[2]) => ReturnType<typeof fetchFrom>> {
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((r) => server.once('listening', () => r()))
+  closers.push(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((r) => server.close(() => r()))
+    await cache.close()
+  })
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return (path, o) => fetchFrom(base, path, o)
+}
+
+describe('@larder/express', () => {
+  it('a route-level larder under a global one: route options win and the request is cached once', async () => {
+    const cache = createCache({ ttl: '1h' })
+    const app = express()
+    app.use(larder(cache))
+    let calls = 0
+    app.get('/tenant', larder(cache, { key: { custom: (req) => req.headers['x-tenant'] as string }, tags: ['tenants'] }), (req, res) => {
+      calls++
+      res.json({ tenant: req.headers['x-tenant'], calls })
+    })
+    const get = await serve(app, cache)
+    const a = await get('/tenant', { headers: { 'x-tenant': 'a' } })
+    const b = await get('/tenant', { headers: { 'x-tenant': 'b' } })
+    expect([a.json().tenant, b.json().tenant]).toEqual(['a', 'b'])
+    expect(b.cache).toBe('MISS')
+    expect((await get('/tenant', { headers: { 'x-tenant': 'a' } })).cache).toBe('HIT')
+    expect(calls).toBe(2)
+    // Stored once per variant: one lookup and one store per request, not two.
+    expect(cache.stats()).toMatchObject({ stores: 2, misses: 2, hits: 1 })
+    // The route's tags were applied.
+    expect(await cache.invalidate({ tags: ['tenants'] })).toBe(2)
+  })
+
+  it('a route-level opt-out under a global larder bypasses', async () => {
+    const cache = createCache()
+    const app = express()
+    app.use(larder(cache))
+    let calls = 0
+    app.get('/live', larder(cache, false), (_req, res) => res.json(++calls))
+    const get = await serve(app, cache)
+    await get('/live')
+    const second = await get('/live')
+    expect([second.cache, second.json()]).toEqual(['BYPASS', 2])
+    expect(cache.stats().stores).toBe(0)
+  })
+
+  it('works with res.sendFile (given a max-age: its default max-age=0 forbids shared caching)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'larder-'))
+    const file = join(dir, 'data.bin')
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251))
+    await writeFile(file, bytes)
+    const cache = createCache()
+    const app = express()
+    app.use(larder(cache))
+    app.get('/file', (_req, res) => res.sendFile(file, { maxAge: '1h' }))
+    const get = await serve(app, cache)
+    const miss = await get('/file')
+    const hit = await get('/file')
+    expect(hit.cache).toBe('HIT')
+    expect(hit.body.equals(bytes)).toBe(true)
+    expect(miss.body.equals(bytes)).toBe(true)
+  })
+
+  it('works with writeHead(status, headers) called directly', async () => {
+    const cache = createCache()
+    const app = express()
+    app.use(larder(cache))
+    app.get('/raw', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv', 'x-raw': 'yes' })
+      res.write('a,b\n')
+      res.end('1,2\n')
+    })
+    const get = await serve(app, cache)
+    await get('/raw')
+    const hit = await get('/raw')
+    expect([hit.cache, hit.text, hit.headers['content-type'], hit.headers['x-raw']]).toEqual(['HIT', 'a,b\n1,2\n', 'text/csv', 'yes'])
+  })
+
+  it('does not store a response that gains Set-Cookie while its headers are written', async () => {
+    const cache = createCache()
+    const app = express()
+    // Like express-session: registered first, adds the cookie at writeHead time.
+    app.use((_req, res, next) => {
+      const writeHead = res.writeHead
+      res.writeHead = function (this: typeof res, ...args: unknown[]) {
+        res.setHeader('set-cookie', 'sid=abc')
+        return (writeHead as (...a: unknown[]) => typeof res).apply(this, args)
+      } as typeof res.writeHead
+      next()
+    })
+    app.use(larder(cache))
+    app.get('/page', (_req, res) => res.send('hello'))
+    const get = await serve(app, cache)
+    await get('/page')
+    expect((await get('/page')).cache).toBe('MISS')
+  })
+
+  describe.each([
+    ['compression() registered before larder', 'before'],
+    ['compression() registered after larder', 'after'],
+  ])('%s', (_name, order) => {
+    it('serves correct bodies to clients with and without gzip', async () => {
+      // After larder, compression changes the bytes larder sees, so the variant must be keyed on Accept-Encoding.
+      const cache = createCache(order === 'after' ? { key: { headers: ['accept-encoding'] } } : {})
+      const app = express()
+      if (order === 'before') app.use(compression({ threshold: 0 }))
+      app.use(larder(cache))
+      if (order === 'after') app.use(compression({ threshold: 0 }))
+      const text = 'compress me '.repeat(500)
+      let calls = 0
+      app.get('/text', (_req, res) => {
+        calls++
+        res.type('text/plain').send(text)
+      })
+      const get = await serve(app, cache)
+      const gzip = { 'accept-encoding': 'gzip' }
+      const plain = { 'accept-encoding': 'identity' }
+      const { gunzipSync } = await import('node:zlib')
+      const first = await get('/text', { headers: gzip })
+      expect(first.headers['content-encoding']).toBe('gzip')
+      expect(gunzipSync(first.body).toString()).toBe(text)
+      const second = await get('/text', { headers: plain })
+      expect(second.headers['content-encoding']).toBeUndefined()
+      expect(second.text).toBe(text)
+      const third = await get('/text', { headers: gzip })
+      expect(third.cache).toBe('HIT')
+      expect(gunzipSync(third.body).toString()).toBe(text)
+      const fourth = await get('/text', { headers: plain })
+      expect(fourth.cache).toBe('HIT')
+      expect(fourth.text).toBe(text)
+      expect(calls).toBe(order === 'before' ? 1 : 2)
+    })
+  })
+
+  it('rejects a missing cache and bad route options when the middleware is created', () => {
+    expect(() => larder(undefined as never)).toThrow(/createCache/)
+    const cache = createCache()
+    expect(() => larder(cache, { ttl: 'forever' })).toThrow(/larder\(\): option "ttl"/)
+    void cache.close()
+  })
+})

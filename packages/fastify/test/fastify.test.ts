@@ -1,0 +1,118 @@
+import { createCache, type Cache } from '@larder/core'
+import larderPlugin from '@larder/fastify'
+import { fetchFrom } from '@larder/testkit'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const apps: Array<{ app: FastifyInstance; cache: Cache }> = []
+afterEach(async () => {
+  for (const { app, cache } of apps.splice(0)) {
+    await app.close()
+    await cache.close()
+  }
+})
+
+async function build(setup: (app: FastifyInstance) => void, cache = createCache(), global = true) {
+  const app = Fastify()
+  await app.register(larderPlugin, { cache, global })
+  setup(app)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  apps.push({ app, cache })
+  const address = app.server.address()
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  return { app, cache, get: (path: string, o?: Parameters<typeof fetchFrom>[2]) => fetchFrom(base, path, o) }
+}
+
+describe('@larder/fastify', () => {
+  it('decorates the instance with the cache', async () => {
+    const cache = createCache()
+    const { app } = await build(() => undefined, cache)
+    expect(app.larder).toBe(cache)
+  })
+
+  it('answers HEAD on the route Fastify derives from GET from the GET entry', async () => {
+    let calls = 0
+    const { get } = await build((app) => app.get('/h', async () => ({ calls: ++calls })))
+    await get('/h')
+    const head = await get('/h', { method: 'HEAD' })
+    expect([head.status, head.cache, head.body.length]).toEqual([200, 'HIT', 0])
+    expect(calls).toBe(1)
+  })
+
+  it('leaves the cache untouched for a hijacked reply, and lets concurrent waiters run', async () => {
+    let calls = 0
+    const { get, cache } = await build((app) =>
+      app.get('/raw', async (_req, reply) => {
+        calls++
+        reply.hijack()
+        await new Promise((r) => setTimeout(r, 100))
+        reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+        reply.raw.end('raw')
+      }),
+    )
+    const all = await Promise.all([get('/raw'), get('/raw'), get('/raw')])
+    expect(all.map((r) => r.text)).toEqual(['raw', 'raw', 'raw'])
+    expect((await get('/raw')).text).toBe('raw')
+    expect(cache.stats().stores).toBe(0)
+    expect(calls).toBe(4)
+  })
+
+  it('a hijacked mutation invalidates nothing', async () => {
+    let version = 1
+    const { get } = await build((app) => {
+      app.get('/v', async () => ({ version }))
+      app.put('/v', async (_req, reply) => {
+        version++
+        reply.hijack()
+        reply.raw.writeHead(204)
+        reply.raw.end()
+      })
+    })
+    await get('/v')
+    await get('/v', { method: 'PUT' })
+    expect((await get('/v')).cache).toBe('HIT')
+  })
+
+  it('fails at registration on bad route options, naming the route', async () => {
+    const app = Fastify()
+    const cache = createCache()
+    await app.register(larderPlugin, { cache })
+    expect(() => app.get('/bad', { config: { cache: { ttl: 'forever' } } }, async () => 'x')).toThrow(/route GET \/bad: option "ttl"/)
+    await app.close()
+    await cache.close()
+  })
+
+  it('rejects bad plugin options', async () => {
+    const app = Fastify()
+    await expect(app.register(larderPlugin, { cache: {} as Cache }).ready()).rejects.toThrow(/createCache/)
+    const app2 = Fastify()
+    const cache = createCache()
+    await expect(app2.register(larderPlugin, { cache, globl: true } as never).ready()).rejects.toThrow(/unknown plugin option "globl"/)
+    await cache.close()
+  })
+
+  it('logs store failures through the request logger', async () => {
+    const lines: string[] = []
+    const cache = createCache({
+      breaker: false,
+      store: {
+        name: 'broken',
+        get: () => Promise.reject(new Error('boom')),
+        mark: () => 0,
+        set: () => true,
+        invalidate: () => 0,
+        clear: () => undefined,
+        close: () => undefined,
+      },
+    })
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (l: string) => lines.push(l) } } })
+    await app.register(larderPlugin, { cache })
+    app.get('/x', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    apps.push({ app, cache })
+    const address = app.server.address()
+    const res = await fetchFrom(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, '/x')
+    expect([res.status, res.cache, res.text]).toEqual([200, 'BYPASS', 'ok'])
+    expect(lines.some((l) => l.includes('larder') && l.includes('boom'))).toBe(true)
+  })
+})
