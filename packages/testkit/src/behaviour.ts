@@ -7,6 +7,7 @@ import { fetchFrom, sleep, type RequestOptions, type Response } from './http.js'
 import { ControlledStore, type StoreFactory } from './store-wrappers.js'
 
 interface Harness {
+  url: string
   cache: Cache
   store: ControlledStore
   get(path: string, options?: RequestOptions): Promise<Response>
@@ -35,7 +36,7 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
       cleanups.push(() => cache.close())
       const app = await apps.start(cache, routes, startOptions)
       cleanups.push(() => app.close())
-      return { cache, store, get: (path, options) => fetchFrom(app.url, path, options) }
+      return { url: app.url, cache, store, get: (path, options) => fetchFrom(app.url, path, options) }
     }
 
     const userRoutes = (db: Map<string, string>, calls = counter()): RouteSpec[] => [
@@ -253,6 +254,40 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(hit.headers['age']).toMatch(/^\d+$/)
         expect(hit.headers['content-length']).toBe(String(hit.body.length))
         expect(calls.n).toBe(1)
+      })
+
+      it('streams a miss to the client as it is written: capture never holds bytes back', async () => {
+        let clientGotFirst!: () => void
+        const firstSeen = new Promise<void>((r) => (clientGotFirst = r))
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/stream',
+            handler: () => ({
+              body: {
+                stream: () =>
+                  Readable.from(
+                    (async function* () {
+                      yield Buffer.from('first;')
+                      // The handler goes on only once the client holds the first chunk.
+                      await Promise.race([firstSeen, sleep(3000).then(() => Promise.reject(new Error('first chunk never reached the client')))])
+                      yield Buffer.from('second')
+                    })(),
+                  ),
+              },
+            }),
+          },
+        ])
+        const { request } = await import('undici')
+        const res = await request(h.url + '/stream')
+        const chunks: string[] = []
+        for await (const chunk of res.body) {
+          chunks.push(chunk.toString())
+          if (chunks.join('').includes('first;')) clientGotFirst()
+        }
+        expect(chunks.join('')).toBe('first;second')
+        const hit = await h.get('/stream')
+        expect([hit.cache, hit.text]).toEqual(['HIT', 'first;second'])
       })
 
       it('replays a non-200 status that the route allows', async () => {
