@@ -6,15 +6,16 @@ import { memoryStore } from './memory-store.js'
 import { Mutation, runInvalidation } from './mutation.js'
 import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCacheConfig, type ResolvedRoute, type RouteOptions } from './options.js'
 import { indexPath, splitUrl } from './paths.js'
-import { requestBypassReason } from './policy.js'
+import { isNotModified } from './conditional.js'
+import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
 import { Flights, type Flight } from './single-flight.js'
 import { emptyStats, type CacheStats } from './stats.js'
 import type { CacheEntry, ErrorContext, InvalidationTargets, Logger, MaybePromise, RequestInfo, Store } from './types.js'
 
 /** What the adapter does with a request. */
 export type Outcome =
-  /** Replay `entry`; do not run the handler. */
-  | { kind: 'hit'; entry: CacheEntry }
+  /** Replay `entry` (as a 304 without body when `notModified`); do not run the handler. */
+  | { kind: 'hit'; entry: CacheEntry; notModified: boolean }
   /** Run the handler; feed its response to `fill` when there is one (none for HEAD). */
   | { kind: 'miss'; fill: Fill | undefined }
   /** Run the handler; the cache stays out of it. */
@@ -27,6 +28,18 @@ export type Outcome =
 export const STATUS: Record<'hit' | 'miss' | 'bypass', string> = { hit: 'HIT', miss: 'MISS', bypass: 'BYPASS' }
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+/** One GET/HEAD on its way through lookup. */
+interface Pending {
+  info: RequestInfo
+  route: ResolvedRoute
+  head: boolean
+  logger: Logger | undefined
+  key: string
+  path: string
+  /** Carries credentials the route does not key on: only shareable responses apply. */
+  credentialed: boolean
+}
 const MAX_MISSED = 1000
 
 function mergeTargets(list: readonly InvalidationTargets[]): InvalidationTargets {
@@ -74,6 +87,7 @@ class LarderCache implements Cache, EngineContext {
   readonly counters: CacheStats = emptyStats()
   private readonly defaults: ResolvedRoute
   private readonly flights = new Flights()
+  private clientDirectivesHonoured = false
   private closed = false
   private lastWarned = new Map<string, number>()
   private readonly breaker: CircuitBreaker | undefined
@@ -90,10 +104,13 @@ class LarderCache implements Cache, EngineContext {
     this.defaults = defaults
     this.store = store ?? memoryStore()
     this.breaker = config.breaker && new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs)
+    this.clientDirectivesHonoured = defaults.clientCacheControl
   }
 
   route(options?: RouteOptions | boolean, where = ''): ResolvedRoute {
-    return resolveRoute(options, this.defaults, this.config, where)
+    const route = resolveRoute(options, this.defaults, this.config, where)
+    if (route.clientCacheControl) this.clientDirectivesHonoured = true
+    return route
   }
 
   handle(info: RequestInfo, route: ResolvedRoute, logger?: Logger, previous?: Outcome): MaybePromise<Outcome> {
@@ -144,9 +161,22 @@ class LarderCache implements Cache, EngineContext {
       this.repair()
       return this.bypass('repairing')
     }
-    const reason = requestBypassReason(info.headers, route)
+    const reason = requestBypassReason(info.headers)
     if (reason !== undefined) return this.bypass(reason)
+    let refresh = false
+    if (route.clientCacheControl) {
+      const directive = clientDirective(info.headers)
+      if (directive === 'bypass') return this.bypass('client-no-store')
+      refresh = directive === 'refresh'
+    } else if (this.clientDirectivesHonoured && clientDirective(info.headers) !== undefined) {
+      // Some route honours client directives. A global Express larder runs before routing and cannot
+      // tell whether this request is for it, so it must not answer from the cache; the route's own
+      // larder, if any, takes over and decides.
+      return this.bypass('client-directive')
+    }
+    const req: Pending = { info, route, head, logger, key: '', path: '', credentialed: isCredentialed(info.headers, route) }
     const { path, query } = splitUrl(info.url)
+    req.path = path
     let key: string
     try {
       key = route.key(info, path, query)
@@ -154,6 +184,9 @@ class LarderCache implements Cache, EngineContext {
       this.report(e, { op: 'key' }, logger)
       return this.bypass('key-error')
     }
+    req.key = key
+    // A client allowed to ask for a fresh copy gets the handler's response, which refreshes the entry.
+    if (refresh) return this.afterGet(undefined, req)
     let got: MaybePromise<CacheEntry | undefined>
     try {
       got = this.call('get', () => this.store.get(key))
@@ -162,44 +195,48 @@ class LarderCache implements Cache, EngineContext {
     }
     if (isPromise(got)) {
       return got.then(
-        (entry) => this.afterGet(entry, key, path, info, route, head, logger),
+        (entry) => this.afterGet(entry, req),
         (e: unknown) => this.failed(e, 'get', key, logger),
       )
     }
-    return this.afterGet(got, key, path, info, route, head, logger)
+    return this.afterGet(got, req)
   }
 
-  private afterGet(entry: CacheEntry | undefined, key: string, path: string, info: RequestInfo, route: ResolvedRoute, head: boolean, logger: Logger | undefined): MaybePromise<Outcome> {
+  private hit(entry: CacheEntry, req: Pending): Outcome {
+    this.counters.hits++
+    return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers) }
+  }
+
+  private afterGet(entry: CacheEntry | undefined, req: Pending): MaybePromise<Outcome> {
     if (entry !== undefined && entry.expiresAt > Date.now()) {
-      this.counters.hits++
-      return { kind: 'hit', entry }
+      if (!req.credentialed || sharedWithAuthorized(entry.headers)) return this.hit(entry, req)
+      // Stored for anonymous callers and not marked shareable: this caller gets the handler.
+      return this.bypass('credentials')
     }
     // A HEAD response has no body to store; it must never become the GET entry.
-    if (head) {
+    if (req.head) {
       this.counters.misses++
       return { kind: 'miss', fill: undefined }
     }
-    const flight = this.flights.get(key)
-    if (flight !== undefined) return this.follow(flight, key, path, info, route, logger)
-    return this.lead(key, path, info, route, logger, this.flights.begin(key))
+    const flight = this.flights.get(req.key)
+    if (flight !== undefined) return this.follow(flight, req)
+    return this.lead(req, this.flights.begin(req.key))
   }
 
-  private async follow(flight: Flight, key: string, path: string, info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined): Promise<Outcome> {
+  private async follow(flight: Flight, req: Pending): Promise<Outcome> {
     this.counters.coalesced++
     const entry = await flight.wait(this.config.lockTimeoutMs)
-    if (entry !== undefined) {
-      this.counters.hits++
-      return { kind: 'hit', entry }
-    }
-    // Released without a shareable response: run the handler, concurrently with the other waiters.
-    return this.lead(key, path, info, route, logger, undefined)
+    if (entry !== undefined && (!req.credentialed || sharedWithAuthorized(entry.headers))) return this.hit(entry, req)
+    // Released without a response it may share: run the handler, concurrently with the other waiters.
+    return this.lead(req, undefined)
   }
 
-  private lead(key: string, path: string, info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined, flight: Flight | undefined): MaybePromise<Outcome> {
-    const normalised = indexPath(path)
+  private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
+    const { key, info, route, logger } = req
+    const normalised = indexPath(req.path)
     const fillFor = (mark: number): Outcome => {
       this.counters.misses++
-      return { kind: 'miss', fill: new Fill(this, key, normalised, route, info, mark, flight, logger) }
+      return { kind: 'miss', fill: new Fill(this, key, normalised, route, info, mark, flight, logger, req.credentialed) }
     }
     const onError = (e: unknown): Outcome => {
       flight?.settle(undefined)
@@ -327,7 +364,7 @@ class LarderCache implements Cache, EngineContext {
   }
 
   stats(): CacheStats {
-    const s = { ...this.counters }
+    const s = { ...this.counters, inFlight: this.flights.size }
     const store = this.store.stats?.()
     if (store) s.store = store
     return s

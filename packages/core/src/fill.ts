@@ -1,4 +1,5 @@
 import type { EngineContext } from './context.js'
+import { bodyEtag } from './conditional.js'
 import { storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
@@ -32,6 +33,8 @@ export class Fill {
     private readonly mark: number,
     private readonly flight: Flight | undefined,
     private readonly logger: Logger | undefined,
+    /** The request carries credentials: only a response marked shareable may be stored. */
+    private readonly credentialed: boolean,
   ) {}
 
   /** A more specific larder middleware took over the request with its own options (same key). */
@@ -42,7 +45,7 @@ export class Fill {
   /** Status and headers as the handler set them. Returns whether the body is worth capturing. */
   start(status: number, headers: ResponseHeaders): boolean {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
-    const decision = responseDecision(status, headers, this.route)
+    const decision = responseDecision(status, headers, this.route, this.credentialed)
     if (!decision.store) {
       this.drop()
       return false
@@ -77,7 +80,7 @@ export class Fill {
       return false
     }
     this.state = 'done'
-    const veto = finalHeaders && headerVeto(finalHeaders)
+    const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
       this.release(undefined)
       return false
@@ -93,9 +96,12 @@ export class Fill {
     const now = Date.now()
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
     this.chunks = []
+    const headers = storableHeaders(this.headers, this.ctx.config.statusHeader)
+    // Every entry gets a validator, so conditional requests can be answered with 304.
+    if (headers['etag'] === undefined && headers['last-modified'] === undefined) headers['etag'] = bodyEtag(body)
     const entry: CacheEntry = {
       status: this.status,
-      headers: storableHeaders(this.headers, this.ctx.config.statusHeader),
+      headers,
       body,
       storedAt: now,
       expiresAt: now + this.ttlMs,

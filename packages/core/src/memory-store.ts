@@ -7,6 +7,12 @@ export interface MemoryStoreOptions {
   maxBytes?: number
   /** Upper bound on the number of entries. Default unbounded (maxBytes still applies). */
   maxEntries?: number
+  /**
+   * Upper bound on the variants (query strings, header values) kept for one path; past it the
+   * oldest variant of that path goes, so random query strings cannot push a whole site out of the
+   * cache. Default 1000.
+   */
+  maxVariantsPerPath?: number
 }
 
 /**
@@ -59,6 +65,7 @@ export class MemoryStore implements Store {
   readonly name = 'memory'
   private readonly maxBytes: number
   private readonly maxEntries: number
+  private readonly maxVariantsPerPath: number
   private readonly entries = new Map<string, Node>()
   // Most recently used at the head.
   private head: Node | undefined = undefined
@@ -81,8 +88,8 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     const o = options ?? {}
     for (const k of Object.keys(o)) {
-      if (k !== 'maxBytes' && k !== 'maxEntries') {
-        throw new LarderOptionError(k, `unknown memoryStore option "${k}"; valid options are maxBytes, maxEntries (for example memoryStore({ maxBytes: 64 * 1024 * 1024 }))`)
+      if (k !== 'maxBytes' && k !== 'maxEntries' && k !== 'maxVariantsPerPath') {
+        throw new LarderOptionError(k, `unknown memoryStore option "${k}"; valid options are maxBytes, maxEntries, maxVariantsPerPath (for example memoryStore({ maxBytes: 64 * 1024 * 1024 }))`)
       }
     }
     this.maxBytes = o.maxBytes ?? 64 * 1024 * 1024
@@ -92,6 +99,10 @@ export class MemoryStore implements Store {
     this.maxEntries = o.maxEntries ?? Number.POSITIVE_INFINITY
     if (o.maxEntries !== undefined && (!Number.isInteger(o.maxEntries) || o.maxEntries < 1)) {
       throw new LarderOptionError('maxEntries', `memoryStore option "maxEntries" must be a whole number of at least 1 (for example maxEntries: 10000); got ${show(o.maxEntries)}`)
+    }
+    this.maxVariantsPerPath = o.maxVariantsPerPath ?? 1000
+    if (!Number.isInteger(this.maxVariantsPerPath) || this.maxVariantsPerPath < 1) {
+      throw new LarderOptionError('maxVariantsPerPath', `memoryStore option "maxVariantsPerPath" must be a whole number of at least 1 (for example maxVariantsPerPath: 1000); got ${show(o.maxVariantsPerPath)}`)
     }
     this.timer = setInterval(() => this.sweep(Date.now()), 1000)
     this.timer.unref()
@@ -129,6 +140,12 @@ export class MemoryStore implements Store {
     addTo(this.byPath, node.path, node)
     for (const tag of node.tags) addTo(this.byTag, tag, node)
     addTo(this.byExpiry, node.bucket, node)
+    const variants = this.byPath.get(node.path)!
+    if (variants.size > this.maxVariantsPerPath) {
+      // A Set iterates in insertion order: the first is the path's oldest variant.
+      this.remove(variants.values().next().value!)
+      this.evictions++
+    }
     while ((this.bytes > this.maxBytes || this.entries.size > this.maxEntries) && this.tail !== undefined && this.tail !== node) {
       this.remove(this.tail)
       this.evictions++

@@ -1,8 +1,22 @@
 import type { EngineContext } from './context.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
-import { parentPath } from './paths.js'
-import type { InvalidationTargets, Logger, RequestInfo } from './types.js'
+import { indexPath, parentPath, splitUrl } from './paths.js'
+import type { InvalidationTargets, Logger, RequestInfo, ResponseHeaders } from './types.js'
+
+/** The normalised path a Location-like header points to, if it is on the request's own origin. */
+function sameOriginPath(value: unknown, info: RequestInfo): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined
+  const base = `http://${info.host ?? 'origin.invalid'}`
+  let url: URL
+  try {
+    url = new URL(value, base + splitUrl(info.url).path)
+  } catch {
+    return undefined
+  }
+  if (url.host.toLowerCase() !== new URL(base).host.toLowerCase()) return undefined
+  return indexPath(url.pathname)
+}
 
 /**
  * An unsafe request (POST/PUT/PATCH/DELETE) whose success invalidates what it changed. The adapter
@@ -22,13 +36,21 @@ export class Mutation {
     this.route = route
   }
 
-  /** Undefined when there is nothing to wait for (a failed mutation invalidates nothing). */
-  complete(status: number): Promise<void> | undefined {
+  /**
+   * Undefined when there is nothing to wait for (a failed mutation invalidates nothing).
+   * `headers` are the response's: same-origin Location and Content-Location are invalidated too
+   * (RFC 9111 §4.4).
+   */
+  complete(status: number, headers?: ResponseHeaders): Promise<void> | undefined {
     if (status < 200 || status >= 400 || !this.route.enabled) return undefined
     const paths = [this.path]
     if (this.route.invalidateParent) {
       const parent = parentPath(this.path)
       if (parent !== undefined) paths.push(parent)
+    }
+    for (const name of ['location', 'content-location']) {
+      const target = sameOriginPath(headers?.[name], this.info)
+      if (target !== undefined && !paths.includes(target)) paths.push(target)
     }
     const targets: InvalidationTargets = { paths }
     try {

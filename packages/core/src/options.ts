@@ -17,8 +17,22 @@ export interface RouteOptions<R = any> {
   statuses?: readonly number[]
   /** Bodies larger than this are passed through but not stored. Default 1 MiB. */
   maxBodyBytes?: number
-  /** Cache requests carrying `Authorization`. Default false: such requests bypass the cache. */
+  /**
+   * Cache requests carrying `Authorization` whatever the response says. The key must then include
+   * the caller (`key.custom` or `key.headers: ['authorization']`). Default false: such requests
+   * share an entry only with responses marked public, s-maxage or must-revalidate (RFC 9111 §3.5).
+   */
   allowAuthorized?: boolean
+  /**
+   * Treat requests carrying cookies like requests without: for routes whose responses do not depend
+   * on cookies (analytics, consent). Default false: a request with a Cookie header only shares
+   * entries with responses marked public, s-maxage or must-revalidate.
+   */
+  allowCookies?: boolean
+  /** Store responses that set cookies (the Set-Cookie header itself is never stored). Default false. */
+  allowSetCookie?: boolean
+  /** Honour a request's `Cache-Control: no-cache / max-age=0 / no-store`. Default false: any client could force origin hits. */
+  clientCacheControl?: boolean
   /** Let a response's `s-maxage`/`max-age` set its TTL (s-maxage wins). Default true. */
   respectCacheControl?: boolean
   /** A successful mutation also invalidates its parent collection (`PUT /users/42` → `/users`). Default true. */
@@ -58,6 +72,9 @@ export interface ResolvedRoute<R = any> {
   readonly statuses: ReadonlySet<number>
   readonly maxBodyBytes: number
   readonly allowAuthorized: boolean
+  readonly allowCookies: boolean
+  readonly allowSetCookie: boolean
+  readonly clientCacheControl: boolean
   readonly respectCacheControl: boolean
   readonly invalidateParent: boolean
   readonly key: KeyFunction
@@ -75,7 +92,7 @@ export interface ResolvedCacheConfig {
   readonly breaker: { readonly failures: number; readonly cooldownMs: number } | undefined
 }
 
-const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'respectCacheControl', 'invalidateParent', 'key'] as const
+const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'allowCookies', 'allowSetCookie', 'clientCacheControl', 'respectCacheControl', 'invalidateParent', 'key'] as const
 const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'onError', 'breaker'] as const
 
 export const DEFAULTS = {
@@ -113,6 +130,9 @@ function checkTags<R>(value: unknown, name: string): TagSource<R> | undefined {
 
 function checkStatuses(value: unknown, name: string): ReadonlySet<number> | undefined {
   if (value === undefined) return undefined
+  if (Array.isArray(value) && value.includes(206)) {
+    throw new LarderOptionError(name, `option "${name}" must not include 206: a partial response cannot be replayed as the whole resource (for example statuses: [200, 404]); got ${show(value)}`)
+  }
   if (Array.isArray(value) && value.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) return new Set(value as number[])
   throw new LarderOptionError(name, `option "${name}" must be an array of HTTP status codes (for example statuses: [200, 404]); got ${show(value)}`)
 }
@@ -187,6 +207,9 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     statuses: new Set(DEFAULTS.statuses),
     maxBodyBytes: DEFAULTS.maxBodyBytes,
     allowAuthorized: false,
+    allowCookies: false,
+    allowSetCookie: false,
+    clientCacheControl: false,
     respectCacheControl: true,
     invalidateParent: true,
     key: keyFunction(undefined, config, ''),
@@ -220,6 +243,14 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
     if (keyChanged && (typeof options.key !== 'object' || options.key === null)) {
       throw new LarderOptionError('key', `option "key" must be an object such as { query: 'all', headers: ['accept-language'] }; got ${show(options.key)}`)
     }
+    const allowAuthorized = checkBoolean(options.allowAuthorized, 'allowAuthorized') ?? base.allowAuthorized
+    const keyed = keyOptions as KeyOptions
+    if (allowAuthorized && keyed.custom === undefined && !(keyed.headers ?? []).some((h) => h.toLowerCase() === 'authorization')) {
+      throw new LarderOptionError(
+        'allowAuthorized',
+        `option "allowAuthorized" would share one caller's response with every caller: add a key that includes the caller, for example { allowAuthorized: true, key: { custom: (req) => req.user.id } } or key: { headers: ['authorization'] }`,
+      )
+    }
     return {
       enabled: true,
       ttlMs: options.ttl === undefined ? base.ttlMs : parseDuration(options.ttl, 'ttl'),
@@ -227,7 +258,10 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
       invalidates: checkTags<R>(options.invalidates, 'invalidates') ?? base.invalidates,
       statuses: checkStatuses(options.statuses, 'statuses') ?? base.statuses,
       maxBodyBytes: checkBytes(options.maxBodyBytes, 'maxBodyBytes') ?? base.maxBodyBytes,
-      allowAuthorized: checkBoolean(options.allowAuthorized, 'allowAuthorized') ?? base.allowAuthorized,
+      allowAuthorized,
+      allowCookies: checkBoolean(options.allowCookies, 'allowCookies') ?? base.allowCookies,
+      allowSetCookie: checkBoolean(options.allowSetCookie, 'allowSetCookie') ?? base.allowSetCookie,
+      clientCacheControl: checkBoolean(options.clientCacheControl, 'clientCacheControl') ?? base.clientCacheControl,
       respectCacheControl: checkBoolean(options.respectCacheControl, 'respectCacheControl') ?? base.respectCacheControl,
       invalidateParent: checkBoolean(options.invalidateParent, 'invalidateParent') ?? base.invalidateParent,
       key: keyChanged ? keyFunction(keyOptions, config, '') : base.key,

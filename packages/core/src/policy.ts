@@ -3,17 +3,57 @@ import type { ResolvedRoute } from './options.js'
 import type { RequestHeaders, ResponseHeaders } from './types.js'
 
 /**
+ * Headers that rewrite the host, scheme or URL for some middleware and proxies, yet are in no cache
+ * key: a request carrying one could store a response built for another target under the plain
+ * request's key (unkeyed-header poisoning). X-Forwarded-Host and X-Forwarded-Proto are not here:
+ * with trust proxy on, the framework's host (which is keyed) already reflects them.
+ */
+const OVERRIDE_HEADERS = ['x-original-url', 'x-rewrite-url', 'x-host', 'x-forwarded-scheme', 'x-forwarded-server', 'x-http-host-override']
+
+/**
  * Why a GET/HEAD request skips the cache entirely, or undefined when it may be served from it.
  * A request with a body or a method override is not a plain read: a framework may route it as
  * something else, so it neither reads nor fills an entry (fat GET / method-override poisoning).
  */
-export function requestBypassReason(headers: RequestHeaders, route: ResolvedRoute): string | undefined {
-  if (headers['authorization'] !== undefined && !route.allowAuthorized) return 'authorization'
+export function requestBypassReason(headers: RequestHeaders): string | undefined {
   const length = headers['content-length']
   if ((length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined) return 'request-body'
   if (headers['x-http-method-override'] !== undefined || headers['x-http-method'] !== undefined || headers['x-method-override'] !== undefined) {
     return 'method-override'
   }
+  for (const name of OVERRIDE_HEADERS) if (headers[name] !== undefined) return 'override-header'
+  return undefined
+}
+
+/**
+ * Whether a request carries credentials the route has not declared it keys on: Authorization
+ * (unless allowAuthorized) or Cookie (unless allowCookies). Such a request only shares entries
+ * with responses marked shareable, so one user's response never reaches another.
+ */
+export function isCredentialed(headers: RequestHeaders, route: ResolvedRoute): boolean {
+  return (headers['authorization'] !== undefined && !route.allowAuthorized) || (headers['cookie'] !== undefined && !route.allowCookies)
+}
+
+/**
+ * Whether a credentialed request may be answered from, or stored in, the shared cache through this
+ * response (RFC 9111 §3.5 for Authorization, applied to cookies too): only if it says public,
+ * s-maxage or must-revalidate.
+ */
+export function sharedWithAuthorized(headers: ResponseHeaders): boolean {
+  const cc = parseCacheControl(headers['cache-control'])
+  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate')
+}
+
+/**
+ * What a client's own Cache-Control asks of the cache, when the route lets clients ask:
+ * 'bypass' (no-store), 'refresh' (no-cache, max-age=0, Pragma: no-cache) or nothing.
+ */
+export function clientDirective(headers: RequestHeaders): 'bypass' | 'refresh' | undefined {
+  const raw = headers['cache-control']
+  if (raw === undefined) return headers['pragma'] === 'no-cache' ? 'refresh' : undefined
+  const cc = parseCacheControl(raw)
+  if (cc.has('no-store')) return 'bypass'
+  if (cc.has('no-cache') || deltaSeconds(cc, 'max-age') === 0) return 'refresh'
   return undefined
 }
 
@@ -22,13 +62,16 @@ export type StoreDecision = { store: true; ttlMs: number } | { store: false; rea
 /**
  * Whether a response may be stored, and for how long. Freshness: s-maxage, then max-age, then the
  * route's ttl. Never stored: other statuses, no-store, private, no-cache (it demands revalidation,
- * which a replay cannot do), Set-Cookie, Vary: * or on a header the key does not include, and a
- * Content-Length above the body limit.
+ * which a replay cannot do), Set-Cookie (unless the route allows it; the cookie is never stored),
+ * Vary: * or on a header the key does not include, a Content-Length above the body limit, and,
+ * for a request with credentials (Authorization, Cookie), anything not marked public, s-maxage or
+ * must-revalidate.
  */
-export function responseDecision(status: number, headers: ResponseHeaders, route: ResolvedRoute): StoreDecision {
+export function responseDecision(status: number, headers: ResponseHeaders, route: ResolvedRoute, credentialed: boolean): StoreDecision {
   if (!route.statuses.has(status)) return { store: false, reason: 'status' }
-  const veto = headerVeto(headers)
+  const veto = headerVeto(headers, route)
   if (veto) return { store: false, reason: veto }
+  if (credentialed && !sharedWithAuthorized(headers)) return { store: false, reason: 'credentials' }
   for (const name of headerTokens(headers['vary'])) {
     if (name === '*' || !route.keyedHeaders.has(name)) return { store: false, reason: 'vary' }
   }
@@ -50,8 +93,8 @@ export function responseDecision(status: number, headers: ResponseHeaders, route
  * The checks that must also hold on the headers as finally sent: middleware that runs when headers
  * are written (sessions adding Set-Cookie, say) can change them after the handler's view was taken.
  */
-export function headerVeto(headers: ResponseHeaders): string | undefined {
-  if (headers['set-cookie'] !== undefined) return 'set-cookie'
+export function headerVeto(headers: ResponseHeaders, route: ResolvedRoute): string | undefined {
+  if (headers['set-cookie'] !== undefined && !route.allowSetCookie) return 'set-cookie'
   const cc = headers['cache-control']
   if (cc === undefined) return undefined
   const directives = parseCacheControl(cc)

@@ -18,10 +18,12 @@ export interface CacheStats {
   coalesced: number
   /** Fills refused because an invalidation touched them while their handler ran. */
   staleFillsRefused: number
+  /** Misses whose handler is running now, with others possibly waiting on them (a gauge). */
+  inFlight: number
   /** Store-specific gauges, when the store reports them. */
   store?: Record<string, number>
 }
 
 export function emptyStats(): CacheStats {
-  return { hits: 0, misses: 0, stores: 0, invalidations: 0, invalidatedEntries: 0, bypasses: 0, errors: 0, coalesced: 0, staleFillsRefused: 0 }
+  return { hits: 0, misses: 0, stores: 0, invalidations: 0, invalidatedEntries: 0, bypasses: 0, errors: 0, coalesced: 0, staleFillsRefused: 0, inFlight: 0 }
 }

@@ -24,10 +24,10 @@ function hostOf(req: Request): string | undefined {
   return (req as { host?: string }).host ?? req.hostname
 }
 
-function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, statusHeader: string | undefined): void {
-  res.statusCode = entry.status
-  replayHeaders(entry, Date.now(), new ResponseSink(res), statusHeader, STATUS.hit)
-  if (req.method === 'HEAD') res.end()
+function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
+  res.statusCode = notModified ? 304 : entry.status
+  replayHeaders(entry, Date.now(), new ResponseSink(res), statusHeader, STATUS.hit, notModified)
+  if (notModified || req.method === 'HEAD') res.end()
   else res.end(entry.body)
 }
 
@@ -47,7 +47,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const apply = (req: LarderRequest, res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined): void => {
     switch (outcome.kind) {
       case 'hit':
-        serveHit(req, res, outcome.entry, statusHeader)
+        serveHit(req, res, outcome.entry, outcome.notModified, statusHeader)
         return
       case 'pass':
         next()
@@ -68,9 +68,8 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
 
   return function larderMiddleware(req: LarderRequest, res: Response, next: NextFunction): void {
     const previous = req[STATE]
-    const info: RequestInfo = { method: req.method, url: req.originalUrl, headers: req.headers, host: undefined, raw: req }
-    // Reading req.host parses trust-proxy headers; only GET/HEAD keys need it.
-    if (req.method === 'GET' || req.method === 'HEAD') info.host = hostOf(req)
+    // The host as the handler sees it: keys include it, and a mutation's Location is same-origin by it.
+    const info: RequestInfo = { method: req.method, url: req.originalUrl, headers: req.headers, host: hostOf(req), raw: req }
     const outcome = cache.handle(info, route, undefined, previous?.outcome)
     if (outcome instanceof Promise) outcome.then((o) => apply(req, res, next, o, previous), next)
     else apply(req, res, next, outcome, previous)

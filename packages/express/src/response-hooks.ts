@@ -48,7 +48,7 @@ export function hookResponse(res: ServerResponse, state: RequestState): void {
     const outcome = state.outcome
     if (outcome.kind === 'miss' && outcome.fill !== undefined) outcome.fill.start(status, headers())
     else if (outcome.kind === 'mutation') {
-      const pending = outcome.mutation.complete(status)
+      const pending = outcome.mutation.complete(status, headers())
       if (pending !== undefined) {
         phase = 'holding'
         void pending.then(() => {

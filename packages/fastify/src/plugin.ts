@@ -83,6 +83,12 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
   const apply = (request: LarderRequest, reply: FastifyReply, outcome: Outcome): boolean => {
     if (outcome.kind === 'hit') {
       const entry = outcome.entry
+      if (outcome.notModified) {
+        void reply.code(304)
+        replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit, true)
+        void reply.send()
+        return true
+      }
       void reply.code(entry.status)
       replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit)
       const body = Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
@@ -133,7 +139,7 @@ function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unk
   return function (request, reply, payload, done) {
     if (!MUTATIONS.has(request.method)) return done(null, payload)
     const outcome = cache.handle(infoOf(request), route, request.log)
-    const pending = outcome instanceof Promise || outcome.kind !== 'mutation' ? undefined : outcome.mutation.complete(reply.statusCode)
+    const pending = outcome instanceof Promise || outcome.kind !== 'mutation' ? undefined : outcome.mutation.complete(reply.statusCode, reply.getHeaders())
     if (pending === undefined) return done(null, payload)
     pending.then(() => done(null, payload), done)
   }

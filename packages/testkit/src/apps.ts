@@ -6,6 +6,10 @@ export interface HandlerRequest {
   method: string
   url: string
   params: Record<string, string>
+  /** The query as the framework parsed it. */
+  query: unknown
+  /** The host as the framework sees it (trust proxy applied). */
+  host: string | undefined
   headers: Record<string, string | string[] | undefined>
 }
 
@@ -33,6 +37,8 @@ export interface StartOptions {
   global?: boolean
   /** Log errors through the framework's logger when it has one (default false, to keep test output clean). */
   logger?: boolean
+  /** The framework's trust-proxy setting (default off). */
+  trustProxy?: boolean
 }
 
 export interface RunningApp {

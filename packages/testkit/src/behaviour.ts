@@ -1,23 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { createCache, type Cache, type CacheOptions } from '@larder/core'
-import { afterEach, describe, expect, it } from 'vitest'
-import type { AppFactory, RouteSpec, StartOptions } from './apps.js'
-import { fetchFrom, sleep, type RequestOptions, type Response } from './http.js'
-import { ControlledStore, type StoreFactory } from './store-wrappers.js'
-
-interface Harness {
-  url: string
-  cache: Cache
-  store: ControlledStore
-  get(path: string, options?: RequestOptions): Promise<Response>
-}
-
-/** A counter per route, so tests can tell whether the handler ran. */
-function counter() {
-  const c = { n: 0, next: () => ++c.n }
-  return c
-}
+import { describe, expect, it } from 'vitest'
+import type { AppFactory, RouteSpec } from './apps.js'
+import { counter, useHarness } from './harness.js'
+import { sleep, type Response } from './http.js'
+import type { StoreFactory } from './store-wrappers.js'
 
 /**
  * The behaviour every adapter must show, run against real servers over HTTP, once per adapter
@@ -25,19 +12,7 @@ function counter() {
  */
 export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
   describe(`behaviour: ${apps.name} + ${stores.name} store`, () => {
-    const cleanups: Array<() => Promise<void> | void> = []
-    afterEach(async () => {
-      for (const c of cleanups.splice(0).reverse()) await c()
-    })
-
-    async function start(routes: RouteSpec[], cacheOptions: Omit<CacheOptions, 'store'> = {}, startOptions: StartOptions = {}): Promise<Harness> {
-      const store = new ControlledStore(await stores.create())
-      const cache = createCache({ ...cacheOptions, store })
-      cleanups.push(() => cache.close())
-      const app = await apps.start(cache, routes, startOptions)
-      cleanups.push(() => app.close())
-      return { url: app.url, cache, store, get: (path, options) => fetchFrom(app.url, path, options) }
-    }
+    const start = useHarness(apps, stores)
 
     const userRoutes = (db: Map<string, string>, calls = counter()): RouteSpec[] => [
       { method: 'GET', path: '/users', handler: () => (calls.next(), { body: { json: [...db.entries()] } }) },
@@ -187,18 +162,33 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(calls.n).toBe(2)
       })
 
-      it('bypasses requests with Authorization unless the route opts in', async () => {
+      it('shares a response with Authorization callers only when it is marked shareable, or the route keys per caller', async () => {
         const calls = counter()
+        const caller = (req: { headers: Record<string, unknown> }) => String(req.headers['authorization'])
         const h = await start([
-          { method: 'GET', path: '/me', handler: () => (calls.next(), { body: { json: { n: calls.n } } }) },
-          { method: 'GET', path: '/shared', options: { allowAuthorized: true }, handler: () => (calls.next(), { body: { json: { n: calls.n } } }) },
+          { method: 'GET', path: '/me', handler: (req) => (calls.next(), { body: { json: { who: req.headers['authorization'] ?? 'anonymous' } } }) },
+          { method: 'GET', path: '/public', handler: () => (calls.next(), { headers: { 'cache-control': 'public, max-age=60' }, body: { json: { n: calls.n } } }) },
+          { method: 'GET', path: '/mine', options: { allowAuthorized: true, key: { custom: caller } }, handler: (req) => (calls.next(), { body: { json: { who: req.headers['authorization'] } } }) },
         ])
-        const auth = { authorization: 'Bearer a' }
-        expect((await h.get('/me', { headers: auth })).cache).toBe('BYPASS')
-        expect((await h.get('/me', { headers: auth })).cache).toBe('BYPASS')
-        expect(calls.n).toBe(2)
-        await h.get('/shared', { headers: auth })
-        expect((await h.get('/shared', { headers: auth })).cache).toBe('HIT')
+        const a = { authorization: 'Bearer a' }
+        const b = { authorization: 'Bearer b' }
+        // Not marked shareable: never stored for, nor served to, a caller with Authorization.
+        expect((await h.get('/me', { headers: a })).json().who).toBe('Bearer a')
+        const bMe = await h.get('/me', { headers: b })
+        expect([bMe.cache, bMe.json().who]).toEqual(['MISS', 'Bearer b'])
+        await h.get('/me')
+        expect((await h.get('/me')).cache).toBe('HIT')
+        const aAgain = await h.get('/me', { headers: a })
+        expect([aAgain.cache, aAgain.json().who]).toEqual(['BYPASS', 'Bearer a'])
+        // Marked public: shared.
+        await h.get('/public', { headers: a })
+        expect((await h.get('/public', { headers: b })).cache).toBe('HIT')
+        // Opted in with a key per caller: each caller has an entry of its own.
+        await h.get('/mine', { headers: a })
+        const bMine = await h.get('/mine', { headers: b })
+        expect([bMine.cache, bMine.json().who]).toEqual(['MISS', 'Bearer b'])
+        const aMine = await h.get('/mine', { headers: a })
+        expect([aMine.cache, aMine.json().who]).toEqual(['HIT', 'Bearer a'])
       })
 
       it('passes a body larger than maxBodyBytes through intact without storing it', async () => {

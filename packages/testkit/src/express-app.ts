@@ -21,18 +21,24 @@ async function send(res: Response, reply: Reply): Promise<void> {
 }
 
 function handle(route: RouteSpec) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const hreq: HandlerRequest = { method: req.method, url: req.originalUrl, params: req.params as Record<string, string>, headers: req.headers }
-    const reply = await route.handler(hreq)
-    if (reply.fail) throw new Error('handler failed')
-    await send(res, reply)
+  // Errors go to next() explicitly: Express 4 does not catch a rejected async handler.
+  return (req: Request, res: Response, next: (err?: unknown) => void): void => {
+    const host = (req as { host?: string }).host ?? req.hostname
+    const hreq: HandlerRequest = { method: req.method, url: req.originalUrl, params: req.params as Record<string, string>, query: req.query, host, headers: req.headers }
+    void (async () => {
+      const reply = await route.handler(hreq)
+      if (reply.fail) throw new Error('handler failed')
+      await send(res, reply)
+    })().catch(next)
   }
 }
 
-export const expressApps: AppFactory = {
-  name: 'express',
+function expressFactory(name: string, createApp: () => ReturnType<typeof express>): AppFactory {
+  return {
+  name,
   async start(cache, routes, options = {}) {
-    const app = express()
+    const app = createApp()
+    if (options.trustProxy) app.set('trust proxy', true)
     if (options.global ?? true) app.use(larder(cache))
     for (const route of routes) {
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'
@@ -57,4 +63,7 @@ export const expressApps: AppFactory = {
         }),
     }
   },
+  }
 }
+
+export const expressApps = expressFactory('express', () => express())

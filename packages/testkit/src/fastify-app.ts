@@ -17,7 +17,7 @@ function send(reply: FastifyReply, r: Reply): unknown {
 
 function handle(route: RouteSpec) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const r = await route.handler({ method: request.method, url: request.url, params: request.params as Record<string, string>, headers: request.headers })
+    const r = await route.handler({ method: request.method, url: request.url, params: request.params as Record<string, string>, query: request.query, host: request.host, headers: request.headers })
     if (r.fail) throw new Error('handler failed')
     return send(reply, r)
   }
@@ -26,7 +26,7 @@ function handle(route: RouteSpec) {
 export const fastifyApps: AppFactory = {
   name: 'fastify',
   async start(cache, routes, options = {}) {
-    const app = Fastify({ logger: options.logger ? { level: 'warn' } : false })
+    const app = Fastify({ logger: options.logger ? { level: 'warn' } : false, trustProxy: options.trustProxy ?? false })
     await app.register(larderPlugin, { cache, global: options.global ?? true })
     for (const route of routes) {
       const config = route.options === undefined ? {} : { cache: route.options }

@@ -4,6 +4,11 @@ import { memoryStore, type CacheEntry, type EntryMeta, type InvalidationTargets,
 export interface StoreFactory {
   name: string
   create(): Store | Promise<Store>
+  /**
+   * Cache options the suite starts from with this store. Network stores on a loaded CI machine get
+   * a roomier deadline than the 100ms default; tests about deadlines set their own.
+   */
+  cacheOptions?: { storeTimeout?: string }
 }
 
 export const memoryStores: StoreFactory = { name: 'memory', create: () => memoryStore() }

@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto'
+import type { CacheEntry, HeaderValue, RequestHeaders } from './types.js'
+
+/** Headers a 304 carries (RFC 9110 §15.4.5): what a 200 would have sent of these, and no body. */
+export const NOT_MODIFIED_HEADERS: ReadonlySet<string> = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary'])
+
+function first(value: HeaderValue | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** A strong validator for a body the handler sent without one, so every entry can answer 304s. */
+export function bodyEtag(body: Uint8Array): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`
+}
+
+const opaque = (tag: string): string => (tag.startsWith('W/') ? tag.slice(2) : tag)
+
+/**
+ * Whether a stored entry satisfies the request's conditions, so the answer is 304. If-None-Match
+ * uses weak comparison and, when present, If-Modified-Since is ignored (RFC 9110 §13.2.2).
+ */
+export function isNotModified(entry: CacheEntry, request: RequestHeaders): boolean {
+  const inm = request['if-none-match']
+  if (inm !== undefined) {
+    const etag = first(entry.headers['etag'])
+    if (etag === undefined) return false
+    const list = Array.isArray(inm) ? inm.join(',') : inm
+    if (list.trim() === '*') return true
+    const mine = opaque(etag)
+    return list.split(',').some((t) => opaque(t.trim()) === mine)
+  }
+  const ims = request['if-modified-since']
+  if (typeof ims !== 'string') return false
+  const lastModified = first(entry.headers['last-modified'])
+  if (lastModified === undefined) return false
+  const since = Date.parse(ims)
+  const modified = Date.parse(lastModified)
+  return Number.isFinite(since) && Number.isFinite(modified) && modified <= since
+}

@@ -1,0 +1,3 @@
+import { expressApps, memoryStores, resourcesSuite } from '@larder/testkit'
+
+resourcesSuite(expressApps, memoryStores)

@@ -1,0 +1,3 @@
+import { expressApps, memoryStores, securitySuite } from '@larder/testkit'
+
+securitySuite(expressApps, memoryStores)

@@ -1,0 +1,3 @@
+import { expressApps, memoryStores, semanticsSuite } from '@larder/testkit'
+
+semanticsSuite(expressApps, memoryStores)

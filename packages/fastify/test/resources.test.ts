@@ -1,0 +1,3 @@
+import { fastifyApps, memoryStores, resourcesSuite } from '@larder/testkit'
+
+resourcesSuite(fastifyApps, memoryStores)

@@ -1,0 +1,3 @@
+import { fastifyApps, memoryStores, securitySuite } from '@larder/testkit'
+
+securitySuite(fastifyApps, memoryStores)

@@ -1,0 +1,3 @@
+import { fastifyApps, memoryStores, semanticsSuite } from '@larder/testkit'
+
+semanticsSuite(fastifyApps, memoryStores)
