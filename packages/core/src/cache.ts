@@ -8,7 +8,9 @@ import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCach
 import { indexPath, splitUrl } from './paths.js'
 import { isNotModified } from './conditional.js'
 import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
+import { variantKey } from './key.js'
 import { Flights, type Flight } from './single-flight.js'
+import { isVaryPointer, pointerNames } from './vary.js'
 import { emptyStats, type CacheStats } from './stats.js'
 import type { CacheEntry, ErrorContext, InvalidationTargets, Logger, MaybePromise, RequestInfo, Store } from './types.js'
 
@@ -208,7 +210,30 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private afterGet(entry: CacheEntry | undefined, req: Pending): MaybePromise<Outcome> {
-    if (entry !== undefined && entry.expiresAt > Date.now()) {
+    if (entry !== undefined && isVaryPointer(entry) && entry.expiresAt > Date.now()) return this.followPointer(entry, req)
+    return this.afterLookup(entry, req)
+  }
+
+  /** The primary key holds a Vary pointer: look up this request's variant. */
+  private followPointer(pointer: CacheEntry, req: Pending): MaybePromise<Outcome> {
+    const key = variantKey(req.key, pointerNames(pointer), req.info.headers, this.config)
+    let got: MaybePromise<CacheEntry | undefined>
+    try {
+      got = this.call('get', () => this.store.get(key))
+    } catch (e) {
+      return this.failed(e, 'get', key, req.logger)
+    }
+    if (isPromise(got)) {
+      return got.then(
+        (entry) => this.afterLookup(entry, req),
+        (e: unknown) => this.failed(e, 'get', key, req.logger),
+      )
+    }
+    return this.afterLookup(got, req)
+  }
+
+  private afterLookup(entry: CacheEntry | undefined, req: Pending): MaybePromise<Outcome> {
+    if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
       if (!req.credentialed || sharedWithAuthorized(entry.headers)) return this.hit(entry, req)
       // Stored for anonymous callers and not marked shareable: this caller gets the handler.
       return this.bypass('credentials')
@@ -225,8 +250,10 @@ class LarderCache implements Cache, EngineContext {
 
   private async follow(flight: Flight, req: Pending): Promise<Outcome> {
     this.counters.coalesced++
-    const entry = await flight.wait(this.config.lockTimeoutMs)
-    if (entry !== undefined && (!req.credentialed || sharedWithAuthorized(entry.headers))) return this.hit(entry, req)
+    const shared = await flight.wait(this.config.lockTimeoutMs)
+    // The leader's response is this request's too only if it is the same variant.
+    const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
+    if (shared !== undefined && sameVariant && (!req.credentialed || sharedWithAuthorized(shared.entry.headers))) return this.hit(shared.entry, req)
     // Released without a response it may share: run the handler, concurrently with the other waiters.
     return this.lead(req, undefined)
   }

@@ -4,7 +4,9 @@ import { storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
 import { headerVeto, responseDecision } from './policy.js'
-import type { Flight } from './single-flight.js'
+import { variantKey } from './key.js'
+import type { Flight, Shared } from './single-flight.js'
+import { varyPointer } from './vary.js'
 import type { CacheEntry, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
 type FillState = 'waiting-for-head' | 'capturing' | 'done'
@@ -22,6 +24,7 @@ export class Fill {
   private bytes = 0
   private status = 0
   private ttlMs = 0
+  private vary: string[] = []
   private headers: ResponseHeaders = {}
 
   constructor(
@@ -53,6 +56,7 @@ export class Fill {
     this.state = 'capturing'
     this.status = status
     this.ttlMs = decision.ttlMs
+    this.vary = decision.vary
     this.headers = headers
     return true
   }
@@ -106,12 +110,23 @@ export class Fill {
       storedAt: now,
       expiresAt: now + this.ttlMs,
     }
+    const meta = { path: this.path, tags, since: this.mark }
+    const shared: Shared = { entry }
     let stored: boolean
     try {
-      // Called without an earlier await, so the write is issued before the response's last byte
+      // Issued without an earlier await, so the writes go out before the response's last byte
       // leaves: a client that reads the response and asks again finds the entry.
-      const result = this.ctx.call('set', () => this.ctx.store.set(this.key, entry, { path: this.path, tags, since: this.mark }))
-      stored = isPromise(result) ? await result : result
+      const set = (key: string, value: CacheEntry) => this.ctx.call('set', () => this.ctx.store.set(key, value, meta))
+      if (this.vary.length === 0) {
+        const result = set(this.key, entry)
+        stored = isPromise(result) ? await result : result
+      } else {
+        const key = variantKey(this.key, this.vary, this.info.headers, this.ctx.config)
+        shared.vary = { names: this.vary, key }
+        const pointer = set(this.key, varyPointer(this.vary, now, entry.expiresAt))
+        const variant = set(key, entry)
+        stored = (isPromise(pointer) ? await pointer : pointer) && (isPromise(variant) ? await variant : variant)
+      }
     } catch (e) {
       this.ctx.report(e, { op: 'set', key: this.key }, this.logger)
       this.release(undefined)
@@ -119,7 +134,7 @@ export class Fill {
     }
     if (stored) this.ctx.counters.stores++
     else this.ctx.counters.staleFillsRefused++
-    this.release(stored ? entry : undefined)
+    this.release(stored ? shared : undefined)
     return stored
   }
 
@@ -134,7 +149,7 @@ export class Fill {
     this.release(undefined)
   }
 
-  private release(entry: CacheEntry | undefined): void {
-    this.flight?.settle(entry)
+  private release(shared: Shared | undefined): void {
+    this.flight?.settle(shared)
   }
 }

@@ -103,6 +103,17 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
   }
 }
 
+/**
+ * The key of one variant of a response that varies (its Vary header) on request headers the route's
+ * key does not include: the primary key plus each of those headers' normalised request values.
+ */
+export function variantKey(primary: string, names: readonly string[], headers: RequestInfo['headers'], settings: KeySettings): string {
+  let key = primary
+  for (const name of names) key += '|v.' + escape(name) + '=' + escape(headerValue(name, headers[name]))
+  if (key.length > settings.maxKeyLength) key = `${settings.namespace}:GET:#${createHash('sha256').update(key).digest('base64url')}`
+  return key
+}
+
 /** The names of the request headers a key function varies on (for checking a response's Vary). */
 export function keyedHeaders(options: KeyOptions | undefined): ReadonlySet<string> {
   return new Set((options?.headers ?? []).map((h) => h.toLowerCase()))

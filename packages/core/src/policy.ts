@@ -57,13 +57,14 @@ export function clientDirective(headers: RequestHeaders): 'bypass' | 'refresh' |
   return undefined
 }
 
-export type StoreDecision = { store: true; ttlMs: number } | { store: false; reason: string }
+/** `vary`: the request headers the response varies on that the key does not already include, sorted. */
+export type StoreDecision = { store: true; ttlMs: number; vary: string[] } | { store: false; reason: string }
 
 /**
  * Whether a response may be stored, and for how long. Freshness: s-maxage, then max-age, then the
  * route's ttl. Never stored: other statuses, no-store, private, no-cache (it demands revalidation,
  * which a replay cannot do), Set-Cookie (unless the route allows it; the cookie is never stored),
- * Vary: * or on a header the key does not include, a Content-Length above the body limit, and,
+ * Vary: *, a Content-Length above the body limit, and,
  * for a request with credentials (Authorization, Cookie), anything not marked public, s-maxage or
  * must-revalidate.
  */
@@ -72,9 +73,12 @@ export function responseDecision(status: number, headers: ResponseHeaders, route
   const veto = headerVeto(headers, route)
   if (veto) return { store: false, reason: veto }
   if (credentialed && !sharedWithAuthorized(headers)) return { store: false, reason: 'credentials' }
+  const vary: string[] = []
   for (const name of headerTokens(headers['vary'])) {
-    if (name === '*' || !route.keyedHeaders.has(name)) return { store: false, reason: 'vary' }
+    if (name === '*') return { store: false, reason: 'vary' }
+    if (!route.keyedHeaders.has(name) && !vary.includes(name)) vary.push(name)
   }
+  vary.sort()
   const length = Number(headers['content-length'])
   if (length > route.maxBodyBytes) return { store: false, reason: 'too-large' }
   let ttlMs = route.ttlMs
@@ -86,7 +90,7 @@ export function responseDecision(status: number, headers: ResponseHeaders, route
       ttlMs = seconds * 1000
     }
   }
-  return { store: true, ttlMs }
+  return { store: true, ttlMs, vary }
 }
 
 /**

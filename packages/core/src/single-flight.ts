@@ -1,12 +1,18 @@
 import type { CacheEntry } from './types.js'
 
+/** What a leader shares: the stored entry and, for a varying response, which variant it is. */
+export interface Shared {
+  entry: CacheEntry
+  vary?: { names: readonly string[]; key: string }
+}
+
 /**
  * One in-process miss that others may wait on. A waiter gets the leader's entry only if it was
  * stored; otherwise (not cacheable, refused as stale, store failure, timeout) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared.
  */
 export class Flight {
-  private waiters: Array<(entry: CacheEntry | undefined) => void> = []
+  private waiters: Array<(shared: Shared | undefined) => void> = []
   private settled = false
 
   constructor(
@@ -14,16 +20,16 @@ export class Flight {
     private readonly release: (flight: Flight) => void,
   ) {}
 
-  wait(timeoutMs: number): Promise<CacheEntry | undefined> {
+  wait(timeoutMs: number): Promise<Shared | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // A leader this slow should not hold back later arrivals either.
         this.release(this)
         resolve(undefined)
       }, timeoutMs)
-      this.waiters.push((entry) => {
+      this.waiters.push((shared) => {
         clearTimeout(timer)
-        resolve(entry)
+        resolve(shared)
       })
     })
   }
@@ -32,13 +38,13 @@ export class Flight {
     return this.waiters.length
   }
 
-  settle(entry: CacheEntry | undefined): void {
+  settle(shared: Shared | undefined): void {
     if (this.settled) return
     this.settled = true
     this.release(this)
     const waiters = this.waiters
     this.waiters = []
-    for (const w of waiters) w(entry)
+    for (const w of waiters) w(shared)
   }
 }
 

@@ -50,6 +50,58 @@ export function semanticsSuite(apps: AppFactory, stores: StoreFactory): void {
       })
     })
 
+    describe('Vary', () => {
+      const language = (calls = counter()): RouteSpec[] => [
+        {
+          method: 'GET',
+          path: '/hello',
+          handler: async (req) => {
+            calls.next()
+            await new Promise((r) => setTimeout(r, 50))
+            const lang = String(req.headers['accept-language'] ?? 'en')
+            return { headers: { vary: 'Accept-Language' }, body: { text: lang.startsWith('fr') ? 'bonjour' : 'hello' } }
+          },
+        },
+        { method: 'PUT', path: '/hello', handler: () => ({ status: 204 }) },
+      ]
+
+      it('a response varying on a header the key does not list gets one entry per variant', async () => {
+        const calls = counter()
+        const h = await start(language(calls))
+        const en = { 'accept-language': 'en' }
+        const fr = { 'accept-language': 'fr' }
+        expect((await h.get('/hello', { headers: en })).text).toBe('hello')
+        const frMiss = await h.get('/hello', { headers: fr })
+        expect([frMiss.cache, frMiss.text]).toEqual(['MISS', 'bonjour'])
+        const enHit = await h.get('/hello', { headers: en })
+        expect([enHit.cache, enHit.text, enHit.headers['vary']]).toEqual(['HIT', 'hello', 'Accept-Language'])
+        const frHit = await h.get('/hello', { headers: fr })
+        expect([frHit.cache, frHit.text]).toEqual(['HIT', 'bonjour'])
+        expect(calls.n).toBe(2)
+      })
+
+      it('concurrent requests for different variants each get their own', async () => {
+        const calls = counter()
+        const h = await start(language(calls))
+        const all = await Promise.all(['en', 'fr', 'en', 'fr', 'fr'].map((l) => h.get('/hello', { headers: { 'accept-language': l } })))
+        expect(all.map((r) => r.text)).toEqual(['hello', 'bonjour', 'hello', 'bonjour', 'bonjour'])
+      })
+
+      it('normalises Accept-Encoding variants and invalidates every variant with the path', async () => {
+        const h = await start([
+          { method: 'GET', path: '/doc', handler: () => ({ headers: { vary: 'accept-encoding' }, body: { text: 'doc' } }) },
+          { method: 'PUT', path: '/doc', handler: () => ({ status: 204 }) },
+        ])
+        await h.get('/doc', { headers: { 'accept-encoding': 'gzip, br' } })
+        expect((await h.get('/doc', { headers: { 'accept-encoding': 'br;q=1.0, gzip' } })).cache).toBe('HIT')
+        await h.get('/doc', { headers: { 'accept-encoding': 'identity' } })
+        expect((await h.get('/doc', { headers: { 'accept-encoding': 'identity' } })).cache).toBe('HIT')
+        await h.get('/doc', { method: 'PUT' })
+        expect((await h.get('/doc', { headers: { 'accept-encoding': 'gzip, br' } })).cache).toBe('MISS')
+        expect((await h.get('/doc', { headers: { 'accept-encoding': 'identity' } })).cache).toBe('MISS')
+      })
+    })
+
     describe('invalidation targets (RFC 9111 §4.4)', () => {
       it('a successful unsafe request also invalidates same-origin Location and Content-Location, not other origins', async () => {
         const h = await start([
