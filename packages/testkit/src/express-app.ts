@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net'
 import { larder } from '@larder/express'
 import express, { type Request, type Response } from 'express'
+// @ts-expect-error -- Express 4 under an alias; typed through Express 5's types, which cover what is used here.
+import express4 from 'express4'
 import type { AppFactory, HandlerRequest, Reply, RouteSpec } from './apps.js'
 
 async function send(res: Response, reply: Reply): Promise<void> {
@@ -67,3 +69,4 @@ function expressFactory(name: string, createApp: () => ReturnType<typeof express
 }
 
 export const expressApps = expressFactory('express', () => express())
+export const express4Apps = expressFactory('express 4', () => (express4 as typeof express)())
