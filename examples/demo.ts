@@ -5,17 +5,13 @@
  */
 import { inspect } from 'node:util'
 import { createCache, memoryStore } from './shared/src/larder.js'
+import { bold, cacheColour, dim, pad, padLeft, tty } from './shared/src/terminal.js'
 import type { ListenOptions, RunningApp } from './shared/src/users-api.js'
 
 const QUERY_DELAY_MS = 150
 const useFastify = process.argv.slice(2).includes('--fastify')
 const framework = useFastify ? 'Fastify' : 'Express'
 const { startApp }: { startApp: (o: ListenOptions) => Promise<RunningApp> } = useFastify ? await import('./fastify/src/app.js') : await import('./express/src/app.js')
-
-const tty = process.stdout.isTTY === true
-const paint = (code: number) => (s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s)
-const [green, yellow, magenta, dim, bold] = [paint(32), paint(33), paint(35), paint(2), paint(1)]
-const CACHE_COLOUR: Record<string, (s: string) => string> = { HIT: green, MISS: yellow, BYPASS: magenta }
 
 const cache = createCache({ store: memoryStore({ maxBytes: 64 * 1024 * 1024 }), ttl: '5m' })
 let queries = 0
@@ -51,12 +47,8 @@ async function send(method: string, path: string, json?: unknown): Promise<Resul
   }
 }
 
-const pad = (s: string | number, n: number): string => String(s).padEnd(n)
-const padLeft = (s: string | number, n: number): string => String(s).padStart(n)
-
 function line(request: string, status: string, xcache: string, ms: number, dbQueries: number, explanation: string): void {
-  const colour = CACHE_COLOUR[xcache] ?? ((s: string) => s)
-  console.log(`  ${pad(request, 26)} ${pad(status, 6)} ${colour(pad(xcache, 16))} ${padLeft(Math.round(ms), 5)} ms  ${pad(`db +${dbQueries}`, 6)} ${dim(explanation)}`)
+  console.log(`  ${pad(request, 26)} ${pad(status, 6)} ${cacheColour(xcache)(pad(xcache, 16))} ${padLeft(Math.round(ms), 5)} ms  ${pad(`db +${dbQueries}`, 6)} ${dim(explanation)}`)
 }
 
 /** One request, printed; `explain` turns its result into the last column. */

@@ -11,8 +11,8 @@ function send(res: Response, reply: Reply): void {
 }
 
 /** The users API as an Express app, cached by larder; not listening yet. The database is in `app.locals.db`. */
-export async function createApp({ cache, ...dbOptions }: AppOptions): Promise<Express> {
-  const db = await openUsersDb(dbOptions)
+export async function createApp({ cache, openDb = openUsersDb, ...dbOptions }: AppOptions): Promise<Express> {
+  const db = await openDb(dbOptions)
   const users = usersApi(db)
   const app = express()
   app.locals.db = db

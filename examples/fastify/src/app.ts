@@ -11,8 +11,8 @@ function send(reply: FastifyReply, r: Reply): FastifyReply {
 }
 
 /** The users API as a Fastify app, cached by larder; not listening yet. Closing the app closes the database. */
-export async function createApp({ cache, ...dbOptions }: AppOptions): Promise<FastifyInstance> {
-  const db = await openUsersDb(dbOptions)
+export async function createApp({ cache, openDb = openUsersDb, ...dbOptions }: AppOptions): Promise<FastifyInstance> {
+  const db = await openDb(dbOptions)
   const users = usersApi(db)
   const app = Fastify()
   app.addHook('onClose', async () => db.close())

@@ -1,8 +1,9 @@
-import { createCache, memoryStore } from '@larder/core'
-import { closeOnSignal, listenOptionsFromEnv } from '../../shared/src/server-env.js'
+import { backendFromEnv, closeOnSignal, listenOptionsFromEnv } from '../../shared/src/server-env.js'
 import { startApp } from './app.js'
 
-const cache = createCache({ store: memoryStore({ maxBytes: 64 * 1024 * 1024 }), ttl: '5m' })
-const app = await startApp({ cache, ...listenOptionsFromEnv(3001) })
-console.log(`larder Fastify example listening on ${app.url} (try ${app.url}/users/1)`)
-closeOnSignal(app, cache)
+// REDIS_URL unset: memory store and SQLite in memory. Set: a redisStore on that Redis (and with
+// DB=redis, the database in it too), shared by every instance; see backendFromEnv.
+const backend = await backendFromEnv()
+const app = await startApp({ cache: backend.cache, openDb: backend.openDb, ...listenOptionsFromEnv(3001) })
+console.log(`larder Fastify example listening on ${app.url} (try ${app.url}/users/1); ${backend.summary}`)
+closeOnSignal(app, backend)

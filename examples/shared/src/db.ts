@@ -12,11 +12,11 @@ export type UserInput = Omit<User, 'id'>
 export interface UsersDbOptions {
   /** Artificial delay before every query, in ms, to make a slow database visible. Default 0. */
   queryDelayMs?: number
-  /** Called with the SQL of every query as it runs (the examples count them). */
+  /** Called with the SQL (for the Redis-backed database: the command) of every query as it runs (the examples count them). */
   onQuery?: (sql: string) => void
 }
 
-/** The users table of an in-memory SQLite database. Every method is one query. */
+/** The users table. Every method is one query. */
 export interface UsersDb {
   list(): Promise<User[]>
   get(id: number): Promise<User | undefined>
@@ -28,7 +28,8 @@ export interface UsersDb {
   close(): void
 }
 
-const SEED: readonly UserInput[] = [
+/** The users every fresh database starts with (ids 1 to 4). */
+export const SEED: readonly UserInput[] = [
   { name: 'Ada Lovelace', email: 'ada@example.com' },
   { name: 'Grace Hopper', email: 'grace@example.com' },
   { name: 'Alan Turing', email: 'alan@example.com' },
@@ -42,6 +43,20 @@ let sqlJs: Promise<SqlJsStatic> | undefined
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Runs every query of a database the same way, whatever the engine: after the optional delay, and
+ * reported to `onQuery`. Checks `queryDelayMs` at once.
+ */
+export function queryRunner(options: UsersDbOptions): <T>(text: string, run: () => T | Promise<T>) => Promise<T> {
+  const delay = options.queryDelayMs ?? 0
+  if (!Number.isFinite(delay) || delay < 0) throw new TypeError(`queryDelayMs must be a number of ms, 0 or more; got ${String(delay)}`)
+  return async (text, run) => {
+    if (delay > 0) await sleep(delay)
+    options.onQuery?.(text)
+    return run()
+  }
 }
 
 function rows(db: Database, sql: string, params: BindParams): User[] {
@@ -60,18 +75,13 @@ function rows(db: Database, sql: string, params: BindParams): User[] {
 
 /** Opens a fresh in-memory database holding the seed users (ids 1 to 4). */
 export async function openUsersDb(options: UsersDbOptions = {}): Promise<UsersDb> {
-  const delay = options.queryDelayMs ?? 0
-  if (!Number.isFinite(delay) || delay < 0) throw new TypeError(`queryDelayMs must be a number of ms, 0 or more; got ${String(delay)}`)
+  const run = queryRunner(options)
   sqlJs ??= initSqlJs()
   const db = new (await sqlJs).Database()
   db.run('CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, email TEXT NOT NULL)')
   for (const u of SEED) db.run('INSERT INTO users (name, email) VALUES (?, ?)', [u.name, u.email])
 
-  const query = async (sql: string, params: BindParams = null): Promise<User[]> => {
-    if (delay > 0) await sleep(delay)
-    options.onQuery?.(sql)
-    return rows(db, sql, params)
-  }
+  const query = (sql: string, params: BindParams = null): Promise<User[]> => run(sql, () => rows(db, sql, params))
 
   return {
     list: () => query(`SELECT ${COLUMNS} FROM users ORDER BY id`),

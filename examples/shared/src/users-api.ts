@@ -5,6 +5,11 @@ import type { UserInput, UsersDb, UsersDbOptions } from './db.js'
 /** What both examples' `createApp` take. */
 export interface AppOptions extends UsersDbOptions {
   cache: Cache
+  /**
+   * Opens the app's database: default `openUsersDb` (SQLite in memory, this process only). The
+   * Redis-backed database of redis-db.ts is one database shared by every process using it.
+   */
+  openDb?: (options: UsersDbOptions) => Promise<UsersDb>
 }
 
 /** What both examples' `startApp` take: the app options plus where to listen. */
