@@ -1,0 +1,54 @@
+import autocannon from 'autocannon'
+
+/** One measured load run against one server. */
+export interface LoadResult {
+  rps: number
+  /** 2xx responses received. */
+  requests: number
+  p50: number
+  p99: number
+  /** Responses that were not 2xx, plus connection errors and timeouts. */
+  failures: number
+}
+
+export interface LoadOptions {
+  url: string
+  seconds: number
+  connections: number
+  pipelining?: number
+  /** Varies method and path per request (see autocannon's `requests[].setupRequest`). */
+  setupRequest?: (request: autocannon.Request) => autocannon.Request
+}
+
+/** Runs autocannon (programmatic API) in this process for `seconds`. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    pipelining: options.pipelining ?? 1,
+    duration: options.seconds,
+    requests: options.setupRequest ? [{ setupRequest: options.setupRequest }] : undefined,
+  })
+  const ok = result['2xx']
+  return {
+    rps: ok / result.duration,
+    requests: ok,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  }
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** The q-quantile (0..1) by nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
+}

@@ -1,0 +1,82 @@
+import type { ServerPool } from './proc.js'
+
+/** Settings of one benchmark run: `--quick` trades precision for a run under a minute. */
+export interface Profile {
+  quick: boolean
+  /** Load per server before measuring (also fills the cache); 0: a single request instead. */
+  warmupSeconds: number
+  /** Length of one measured round. */
+  seconds: number
+  /** Measured rounds per server, interleaved across the servers of a scenario; the median is reported. */
+  rounds: number
+  connections: number
+  slowOrigin: { seconds: number; rounds: number; connections: number }
+  stampede: { rounds: number; concurrency: number }
+  invalidation: { memorySizes: number[]; redisSizes: number[]; samples: number }
+  memoryEntries: number
+}
+
+export const FULL: Profile = {
+  quick: false,
+  warmupSeconds: 2,
+  seconds: 3,
+  rounds: 5,
+  connections: 50,
+  slowOrigin: { seconds: 5, rounds: 3, connections: 50 },
+  stampede: { rounds: 3, concurrency: 500 },
+  invalidation: { memorySizes: [1e3, 1e5, 1e6], redisSizes: [1e3, 1e4, 1e5], samples: 200 },
+  memoryEntries: 100_000,
+}
+
+export const QUICK: Profile = {
+  ...FULL,
+  quick: true,
+  warmupSeconds: 0,
+  seconds: 1,
+  rounds: 1,
+  slowOrigin: { ...FULL.slowOrigin, seconds: 1.5, rounds: 1 },
+  stampede: { ...FULL.stampede, rounds: 1 },
+  invalidation: { memorySizes: [1e3, 1e4, 1e5], redisSizes: [1e3, 1e4], samples: 30 },
+  memoryEntries: 20_000,
+}
+
+export interface Table {
+  title?: string
+  columns: string[]
+  rows: string[][]
+}
+
+/** A target from the issue: reported as met or not, never asserted. `undefined`: could not be measured. */
+export interface Target {
+  name: string
+  met: boolean | undefined
+  detail: string
+}
+
+/** One bar of the chart: hit throughput of one server. */
+export interface Bar {
+  group: string
+  label: string
+  rps: number
+  kind: 'larder' | 'peer' | 'ceiling' | 'bare'
+  note: string
+}
+
+export interface ScenarioResult {
+  id: string
+  title: string
+  /** What the scenario measures, one paragraph. */
+  about: string
+  tables: Table[]
+  targets: Target[]
+  notes: string[]
+  bars?: Bar[]
+  /** The headline table, printed at the end of the run (scenario 1). */
+  headline?: Table
+}
+
+export interface Context {
+  profile: Profile
+  servers: ServerPool
+  log(message: string): void
+}

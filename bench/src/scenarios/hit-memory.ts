@@ -1,0 +1,61 @@
+import { find, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
+import type { Bar, Context, ScenarioResult, Table } from '../model.js'
+
+const USER = '/users/1'
+
+const VARIANTS: Array<Variant & { group: string; kind: Bar['kind']; reference: string }> = [
+  { label: 'node:http, prebuilt Buffer', spec: { framework: 'node', cache: 'ceiling' }, path: USER, group: 'node:http', kind: 'ceiling', reference: 'node:http, prebuilt Buffer' },
+  { label: 'Express ceiling (prebuilt Buffer)', spec: { framework: 'express', cache: 'ceiling' }, path: USER, group: 'Express', kind: 'ceiling', reference: 'Express ceiling (prebuilt Buffer)' },
+  { label: 'larder-express (memory)', spec: { framework: 'express', cache: 'larder', store: 'memory' }, path: USER, group: 'Express', kind: 'larder', reference: 'Express ceiling (prebuilt Buffer)' },
+  { label: 'apicache', spec: { framework: 'express', cache: 'apicache', store: 'memory' }, path: USER, group: 'Express', kind: 'peer', reference: 'Express ceiling (prebuilt Buffer)' },
+  { label: 'route-cache', spec: { framework: 'express', cache: 'route-cache' }, path: USER, group: 'Express', kind: 'peer', reference: 'Express ceiling (prebuilt Buffer)' },
+  { label: 'Express, no cache', spec: { framework: 'express', cache: 'none' }, path: USER, group: 'Express', kind: 'bare', reference: 'Express ceiling (prebuilt Buffer)' },
+  { label: 'Fastify ceiling (onRequest, prebuilt Buffer)', spec: { framework: 'fastify', cache: 'ceiling' }, path: USER, group: 'Fastify', kind: 'ceiling', reference: 'Fastify ceiling (onRequest, prebuilt Buffer)' },
+  { label: 'larder-fastify (memory)', spec: { framework: 'fastify', cache: 'larder', store: 'memory' }, path: USER, group: 'Fastify', kind: 'larder', reference: 'Fastify ceiling (onRequest, prebuilt Buffer)' },
+  { label: 'Fastify, no cache', spec: { framework: 'fastify', cache: 'none' }, path: USER, group: 'Fastify', kind: 'bare', reference: 'Fastify ceiling (onRequest, prebuilt Buffer)' },
+]
+
+export const NODE = VARIANTS[0]!.label
+export const EXPRESS_CEILING = VARIANTS[1]!.label
+export const FASTIFY_CEILING = VARIANTS[6]!.label
+
+export async function hitMemory(ctx: Context): Promise<ScenarioResult> {
+  const results = await measureThroughput(ctx, VARIANTS)
+  const node = find(results, NODE)
+  const table: Table = {
+    columns: ['Server', 'req/s', 'p50 ms', 'p99 ms', 'vs framework ceiling', 'vs node:http'],
+    rows: VARIANTS.map((v) => {
+      const m = find(results, v.label)
+      if (m === undefined) return [v.label, 'skipped', '', '', '', '']
+      return [v.label, fmt.rps(m.rps), fmt.ms(m.p50), fmt.ms(m.p99), v.reference === v.label && v.group !== 'node:http' ? '1.00× (reference)' : v.group === 'node:http' ? '' : fmt.ratio(ratio(results, v.label, v.reference)), fmt.ratio(node ? ratio(results, v.label, NODE) : Number.NaN)]
+    }),
+  }
+  const express = ratio(results, 'larder-express (memory)', EXPRESS_CEILING)
+  const fastify = ratio(results, 'larder-fastify (memory)', FASTIFY_CEILING)
+  const vsApicache = ratio(results, 'larder-express (memory)', 'apicache')
+  return {
+    id: 'hit-memory',
+    title: '1. Hit throughput, memory store',
+    about: `Every request is a cache hit on one ~1 KB JSON user record (GET ${USER}, cached by the warm-up). Each cache is compared with the framework's ceiling: the same framework answering every request from a prebuilt Buffer without routing, which no cache running inside that framework can beat. node:http answering the Buffer is the physical ceiling of the machine.`,
+    tables: [table],
+    targets: [
+      ratioTarget('Express memory hit ≥ 0.95× Express ceiling', express, 0.95, true),
+      { ...ratioTarget('Express memory hit > apicache', vsApicache, 1, true), met: Number.isFinite(vsApicache) ? vsApicache > 1 : undefined, detail: `${fmt.ratio(vsApicache)} apicache (> 1×)` },
+      ratioTarget('Fastify memory hit ≥ 0.90× Fastify ceiling', fastify, 0.9, true),
+    ],
+    notes: failureNotes(results),
+    bars: VARIANTS.flatMap((v): Bar[] => {
+      const m = find(results, v.label)
+      return m === undefined ? [] : [{ group: v.group, label: v.label, rps: m.rps, kind: v.kind, note: v.group === 'node:http' ? 'physical ceiling' : v.reference === v.label ? 'ceiling' : fmt.ratio(ratio(results, v.label, v.reference)) }]
+    }),
+    headline: table,
+  }
+}
+
+/** Notes for servers that failed requests or could not start. */
+export function failureNotes(results: readonly Measured[]): string[] {
+  return results.flatMap((m) => {
+    if (m.skipped !== undefined) return [`${m.variant.label}: skipped: ${m.skipped}`]
+    return m.failures > 0 ? [`${m.variant.label}: ${m.failures} non-2xx responses or connection errors during the measured rounds`] : []
+  })
+}

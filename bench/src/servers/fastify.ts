@@ -1,0 +1,38 @@
+import type { Server } from 'node:http'
+import larderPlugin from '@larder/fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
+import { CONTENT_TYPE, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
+import { larderCache } from './stores.js'
+import type { ServerSpec } from './spec.js'
+
+type ById = FastifyRequest<{ Params: { id: string } }>
+
+export async function fastifyServer(spec: ServerSpec, origin: Origin): Promise<Server> {
+  const app = Fastify({ logger: false })
+  switch (spec.cache) {
+    case 'ceiling':
+      // The Fastify ceiling: an onRequest hook answering every request from a prebuilt Buffer.
+      app.addHook('onRequest', (_request, reply, done) => {
+        void reply.header('content-type', CONTENT_TYPE).send(PREBUILT)
+        done()
+      })
+      break
+    case 'larder':
+      await app.register(larderPlugin, { cache: await larderCache(spec) })
+      break
+    case 'none':
+      break
+    default:
+      throw new Error(`no Fastify variant with cache "${spec.cache}"`)
+  }
+  for (const [prefix, delay] of Object.entries(PREFIXES)) {
+    app.get(`${prefix}/users/:id`, async (request: ById) => origin.read(request.params.id, delay))
+    app.put(`${prefix}/users/:id`, async (request: ById) => origin.write(request.params.id, delay))
+  }
+  app.get('/nostore/users/:id', async (request: ById, reply) => {
+    void reply.header('cache-control', 'no-store')
+    return origin.read(request.params.id, 0)
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app.server
+}

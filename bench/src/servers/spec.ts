@@ -1,0 +1,26 @@
+/** What a server process runs: one framework, one caching approach, one store. */
+export type Framework = 'node' | 'express' | 'fastify'
+/** `ceiling`: answers every request from a prebuilt Buffer without running the route (the framework's limit). */
+export type CacheKind = 'none' | 'ceiling' | 'larder' | 'apicache' | 'route-cache'
+export type StoreKind = 'memory' | 'redis'
+
+export interface ServerSpec {
+  framework: Framework
+  cache: CacheKind
+  store?: StoreKind
+  /** Redis key prefix (and apicache key namespace), so concurrent benchmarks never share entries. */
+  redisPrefix?: string
+}
+
+/** Messages over the fork IPC channel. */
+export type ServerMessage = { type: 'stats'; originCalls: number; originReads: number; originWrites: number }
+export type ControlMessage = { type: 'stats' } | { type: 'reset' }
+
+/** A server's name, and its identity in the pool: specs with the same name are the same server. */
+export function describeSpec(spec: ServerSpec): string {
+  const hasStore = spec.cache === 'larder' || spec.cache === 'apicache'
+  return hasStore ? `${spec.framework}-${spec.cache}/${spec.store ?? 'memory'}` : `${spec.framework}-${spec.cache}`
+}
+
+/** The Redis the benchmark uses (database 9 by default, away from the tests' keys). */
+export const REDIS_URL = process.env.LARDER_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9'
