@@ -245,6 +245,7 @@ class LarderCache implements Cache, EngineContext {
     }
     const flight = this.flights.get(req.key)
     if (flight !== undefined) return this.follow(flight, req)
+    if (this.flights.passes(req.key)) return this.lead(req, undefined)
     return this.lead(req, this.flights.begin(req.key))
   }
 

@@ -50,7 +50,8 @@ export class Fill {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
     const decision = responseDecision(status, headers, this.route, this.credentialed)
     if (!decision.store) {
-      this.drop()
+      // A refusal for credentials says nothing about other callers; a 5xx is transient.
+      this.drop(decision.reason !== 'credentials' && status < 500)
       return false
     }
     this.state = 'capturing'
@@ -67,7 +68,7 @@ export class Fill {
     if (bytes.byteLength === 0) return
     this.bytes += bytes.byteLength
     if (this.bytes > this.route.maxBodyBytes) {
-      this.drop()
+      this.drop(true)
       return
     }
     this.chunks.push(bytes)
@@ -86,7 +87,7 @@ export class Fill {
     this.state = 'done'
     const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
-      this.release(undefined)
+      this.release(undefined, true)
       return false
     }
     let tags: readonly string[]
@@ -143,13 +144,14 @@ export class Fill {
     if (this.state !== 'done') this.drop()
   }
 
-  private drop(): void {
+  /** `uncacheable`: the response itself ruled out sharing (see Flights.passes). */
+  private drop(uncacheable = false): void {
     this.state = 'done'
     this.chunks = []
-    this.release(undefined)
+    this.release(undefined, uncacheable)
   }
 
-  private release(shared: Shared | undefined): void {
-    this.flight?.settle(shared)
+  private release(shared: Shared | undefined, uncacheable = false): void {
+    this.flight?.settle(shared, uncacheable)
   }
 }

@@ -17,14 +17,14 @@ export class Flight {
 
   constructor(
     readonly key: string,
-    private readonly release: (flight: Flight) => void,
+    private readonly release: (flight: Flight, uncacheable: boolean) => void,
   ) {}
 
   wait(timeoutMs: number): Promise<Shared | undefined> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // A leader this slow should not hold back later arrivals either.
-        this.release(this)
+        this.release(this, false)
         resolve(undefined)
       }, timeoutMs)
       this.waiters.push((shared) => {
@@ -38,25 +38,55 @@ export class Flight {
     return this.waiters.length
   }
 
-  settle(shared: Shared | undefined): void {
+  /** `uncacheable`: the response showed that this key's responses are not meant to be shared. */
+  settle(shared: Shared | undefined, uncacheable = false): void {
     if (this.settled) return
     this.settled = true
-    this.release(this)
+    this.release(this, uncacheable)
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w(shared)
   }
 }
 
+// Waiting on a leader only pays if the leader's response can be shared. Once a key's response says
+// it cannot (no-store, private, Set-Cookie, too large…), requests for it skip coalescing for a while
+// (Varnish's hit-for-miss): otherwise concurrent requests to an uncacheable route would run in
+// waves, each behind the one before. They still look the key up, so a response that becomes
+// cacheable is stored and served at once. 5xx responses do not count: an origin recovering from
+// an outage is exactly when a stampede must still be held back.
+const PASS_MS = 5_000
+const MAX_PASSING = 10_000
+
 /** The in-flight misses of one cache, by key. Entries leave when their leader settles or times out. */
 export class Flights {
   private readonly byKey = new Map<string, Flight>()
-  private readonly releaseFn = (flight: Flight): void => {
+  // Keys exempt from coalescing, until when (ms). Insertion order is expiry order.
+  private readonly passing = new Map<string, number>()
+  private readonly releaseFn = (flight: Flight, uncacheable: boolean): void => {
     if (this.byKey.get(flight.key) === flight) this.byKey.delete(flight.key)
+    if (uncacheable) this.pass(flight.key)
   }
 
   get(key: string): Flight | undefined {
     return this.byKey.get(key)
+  }
+
+  /** Whether requests for `key` should run without waiting on one another. */
+  passes(key: string): boolean {
+    if (this.passing.size === 0) return false
+    const until = this.passing.get(key)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.passing.delete(key)
+    return false
+  }
+
+  private pass(key: string): void {
+    this.passing.delete(key)
+    // Bounded: the oldest exemption goes first, which only means that key coalesces again.
+    if (this.passing.size >= MAX_PASSING) this.passing.delete(this.passing.keys().next().value!)
+    this.passing.set(key, Date.now() + PASS_MS)
   }
 
   begin(key: string): Flight {

@@ -462,6 +462,66 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(served).not.toContain(1)
       })
 
+      it('once a key answers uncacheable, concurrent requests for it run side by side, not in waves', async () => {
+        let active = 0
+        let most = 0
+        const calls = counter()
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/live',
+            handler: async () => {
+              calls.next()
+              most = Math.max(most, ++active)
+              await sleep(100)
+              active--
+              return { headers: { 'cache-control': 'no-store' }, body: { json: { n: calls.n } } }
+            },
+          },
+        ])
+        await h.get('/live')
+        most = 0
+        const all = await Promise.all(Array.from({ length: 8 }, () => h.get('/live')))
+        expect(all.map((r) => r.status)).toEqual(Array(8).fill(200))
+        // Coalesced, one would run alone and the other seven after it.
+        expect(most).toBe(8)
+        expect(calls.n).toBe(9)
+      })
+
+      it('a key that turns cacheable is stored at once, even while exempt from coalescing', async () => {
+        let cacheable = false
+        const calls = counter()
+        const h = await start([
+          { method: 'GET', path: '/flip', handler: () => (calls.next(), { headers: cacheable ? { 'cache-control': 'max-age=60' } : { 'cache-control': 'no-store' }, body: { json: { n: calls.n } } }) },
+        ])
+        expect((await h.get('/flip')).cache).toBe('MISS')
+        cacheable = true
+        expect((await h.get('/flip')).cache).toBe('MISS')
+        const hit = await h.get('/flip')
+        expect([hit.cache, hit.json()]).toEqual(['HIT', { n: 2 }])
+      })
+
+      it('a 5xx keeps coalescing: when the origin recovers, a burst still runs the handler once', async () => {
+        let down = true
+        const calls = counter()
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/flaky',
+            handler: async () => {
+              calls.next()
+              await sleep(100)
+              return down ? { status: 503, headers: { 'cache-control': 'no-store' }, body: { json: 'down' } } : { body: { json: { up: true } } }
+            },
+          },
+        ])
+        expect((await h.get('/flaky')).status).toBe(503)
+        down = false
+        const burst = await Promise.all(Array.from({ length: 10 }, () => h.get('/flaky')))
+        expect(burst.map((r) => r.status)).toEqual(Array(10).fill(200))
+        expect(calls.n).toBe(2)
+      })
+
       it('waiting is bounded by lockTimeout', async () => {
         const calls = counter()
         const order: number[] = []
