@@ -32,7 +32,7 @@ export class ServerProcess {
   static async start(spec: ServerSpec, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
     const child = fork(MAIN, [JSON.stringify(spec)], {
       cwd: BENCH_DIR,
-      execArgv: ['--conditions=source', '--import', 'tsx', ...nodeArgs],
+      execArgv: ['--import', 'tsx', ...nodeArgs],
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })
@@ -100,7 +100,7 @@ export class ServerPool {
 export async function runScript<T>(script: URL, args: readonly string[], nodeArgs: readonly string[] = []): Promise<T> {
   const child = fork(fileURLToPath(script), [...args], {
     cwd: BENCH_DIR,
-    execArgv: ['--conditions=source', '--import', 'tsx', ...nodeArgs],
+    execArgv: ['--import', 'tsx', ...nodeArgs],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   let out = ''

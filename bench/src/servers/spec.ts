@@ -10,6 +10,8 @@ export interface ServerSpec {
   store?: StoreKind
   /** Redis key prefix (and apicache key namespace), so concurrent benchmarks never share entries. */
   redisPrefix?: string
+  /** A second process of the same server (replica 2): the same-server control that shows a run's noise. */
+  replica?: number
 }
 
 /** Messages over the fork IPC channel. */
@@ -19,7 +21,8 @@ export type ControlMessage = { type: 'stats' } | { type: 'reset' }
 /** A server's name, and its identity in the pool: specs with the same name are the same server. */
 export function describeSpec(spec: ServerSpec): string {
   const hasStore = spec.cache === 'larder' || spec.cache === 'apicache'
-  return hasStore ? `${spec.framework}-${spec.cache}/${spec.store ?? 'memory'}` : `${spec.framework}-${spec.cache}`
+  const name = hasStore ? `${spec.framework}-${spec.cache}/${spec.store ?? 'memory'}` : `${spec.framework}-${spec.cache}`
+  return spec.replica === undefined ? name : `${name}#${spec.replica}`
 }
 
 /** The Redis the benchmark uses (database 9 by default, away from the tests' keys). */
