@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
-import { hookResponse, type RequestState } from './response-hooks.js'
+import { hookResponse, RequestState } from './response-hooks.js'
 
 const STATE = Symbol('larder.state')
 
@@ -19,9 +19,20 @@ class ResponseSink implements HeaderSink {
   }
 }
 
+// Express 5's req.host keeps the port. Express 4's req.host is a deprecated alias of hostname
+// whose deprecation check captures a stack trace on every call, so Express 4 apps (told apart by
+// app.del, which Express 5 removed) are asked for hostname directly. Both honour trust proxy.
+const legacyApps = new WeakMap<object, boolean>()
+
 function hostOf(req: Request): string | undefined {
-  // Express 5's req.host keeps the port; Express 4 only has hostname. Both honour trust proxy.
-  return (req as { host?: string }).host ?? req.hostname
+  const app = req.app as object | undefined
+  if (app === undefined) return req.hostname
+  let legacy = legacyApps.get(app)
+  if (legacy === undefined) {
+    legacy = typeof (app as { del?: unknown }).del === 'function'
+    legacyApps.set(app, legacy)
+  }
+  return legacy ? req.hostname : ((req as { host?: string }).host ?? req.hostname)
 }
 
 function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
@@ -59,7 +70,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     }
     if (previous !== undefined) previous.outcome = outcome
     else {
-      const state: RequestState = { outcome }
+      const state = new RequestState(outcome)
       req[STATE] = state
       hookResponse(res, state)
     }

@@ -1,17 +1,51 @@
 import type { ServerResponse } from 'node:http'
 import type { Outcome, ResponseHeaders } from '@larder/core'
 
+type Phase = 'open' | 'holding' | 'passing'
+type Method = 'writeHead' | 'write' | 'end'
+type Call = { method: Method; args: unknown[] }
+type Original = (...args: unknown[]) => unknown
+
+const HOOKS = Symbol('larder.hooks')
+
 /**
  * Per-request state shared by every larder middleware that sees the request. The response is
  * hooked once; hooks read `outcome` when they fire, so a later (more specific) middleware can
  * replace it without hooking twice.
  */
-export interface RequestState {
-  outcome: Outcome
+export class RequestState {
+  phase: Phase = 'open'
+  held: Call[] | undefined = undefined
+  // What writeHead/write/end were before larder (the prototype's, or another middleware's wrappers).
+  writeHead: Original | undefined = undefined
+  write: Original | undefined = undefined
+  end: Original | undefined = undefined
+
+  constructor(public outcome: Outcome) {}
+
+  /** The status line is being written: a fill decides whether to capture, a mutation may hold it. */
+  onHead(res: ServerResponse, status: number, headers: () => ResponseHeaders): void {
+    this.phase = 'passing'
+    const outcome = this.outcome
+    if (outcome.kind === 'miss' && outcome.fill !== undefined) outcome.fill.start(status, headers())
+    else if (outcome.kind === 'mutation') {
+      const pending = outcome.mutation.complete(status, headers())
+      if (pending !== undefined) {
+        this.phase = 'holding'
+        void pending.then(() => {
+          this.phase = 'passing'
+          for (const call of this.held?.splice(0) ?? []) (res[call.method] as Original).apply(res, call.args)
+        })
+      }
+    }
+  }
+
+  hold(method: Method, args: unknown[]): void {
+    ;(this.held ??= []).push({ method, args })
+  }
 }
 
-type Phase = 'open' | 'holding' | 'passing'
-type Call = { method: 'writeHead' | 'write' | 'end'; args: unknown[] }
+type HookedResponse = ServerResponse & { [HOOKS]: RequestState }
 
 /** Merges the headers passed to `writeHead(status, [reason], headers)` over those already set. */
 function headersWith(res: ServerResponse, args: unknown[]): ResponseHeaders {
@@ -30,6 +64,57 @@ function headersWith(res: ServerResponse, args: unknown[]): ResponseHeaders {
   return merged
 }
 
+function encodingOf(args: unknown[]): BufferEncoding | undefined {
+  return typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined
+}
+
+// The wrappers are shared by every response (they find their state through `this`), so hooking a
+// response allocates one state object, not a set of closures: this runs on every miss.
+function hookedWriteHead(this: HookedResponse, ...args: unknown[]): unknown {
+  const state = this[HOOKS]
+  if (state.phase === 'open') state.onHead(this, args[0] as number, () => headersWith(this, args))
+  if (state.phase === 'holding') {
+    state.hold('writeHead', args)
+    return this
+  }
+  return state.writeHead!.apply(this, args)
+}
+
+function hookedWrite(this: HookedResponse, ...args: unknown[]): unknown {
+  const state = this[HOOKS]
+  if (state.phase === 'open' && !this.headersSent) state.onHead(this, this.statusCode, () => this.getHeaders())
+  if (state.phase === 'holding') {
+    state.hold('write', args)
+    return true
+  }
+  const chunk = args[0]
+  const outcome = state.outcome
+  if (outcome.kind === 'miss' && (typeof chunk === 'string' || chunk instanceof Uint8Array)) outcome.fill?.push(chunk, encodingOf(args))
+  return state.write!.apply(this, args)
+}
+
+function hookedEnd(this: HookedResponse, ...args: unknown[]): unknown {
+  const state = this[HOOKS]
+  if (state.phase === 'open' && !this.headersSent) state.onHead(this, this.statusCode, () => this.getHeaders())
+  if (state.phase === 'holding') {
+    state.hold('end', args)
+    return this
+  }
+  const chunk = args[0]
+  const outcome = state.outcome
+  const fill = outcome.kind === 'miss' ? outcome.fill : undefined
+  if (fill !== undefined && (typeof chunk === 'string' || chunk instanceof Uint8Array)) fill.push(chunk, encodingOf(args))
+  const result = state.end!.apply(this, args)
+  // Headers are final now; the fill re-checks them (Set-Cookie added late, say).
+  if (fill !== undefined) void fill.finish(this.getHeaders())
+  return result
+}
+
+function onClose(this: HookedResponse): void {
+  const o = this[HOOKS].outcome
+  if (o.kind === 'miss') o.fill?.abandon()
+}
+
 /**
  * Wraps `res.writeHead/write/end`. Body chunks go to the client at once and are copied to the
  * fill as they pass (capture never delays streaming). For a mutation, the first write of the
@@ -37,69 +122,13 @@ function headersWith(res: ServerResponse, args: unknown[]): ResponseHeaders {
  * order, so the client cannot see the 2xx before the stale entries are gone.
  */
 export function hookResponse(res: ServerResponse, state: RequestState): void {
-  const writeHead = res.writeHead
-  const write = res.write
-  const end = res.end
-  let phase: Phase = 'open'
-  const held: Call[] = []
-
-  const onHead = (status: number, headers: () => ResponseHeaders): void => {
-    phase = 'passing'
-    const outcome = state.outcome
-    if (outcome.kind === 'miss' && outcome.fill !== undefined) outcome.fill.start(status, headers())
-    else if (outcome.kind === 'mutation') {
-      const pending = outcome.mutation.complete(status, headers())
-      if (pending !== undefined) {
-        phase = 'holding'
-        void pending.then(() => {
-          phase = 'passing'
-          for (const call of held.splice(0)) (res[call.method] as (...a: unknown[]) => unknown).apply(res, call.args)
-        })
-      }
-    }
-  }
-  const fillOf = (): { push(chunk: string | Uint8Array, encoding?: BufferEncoding): void; finish(h?: ResponseHeaders): Promise<boolean> } | undefined => {
-    const o = state.outcome
-    return o.kind === 'miss' ? o.fill : undefined
-  }
-
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (phase === 'open') onHead(args[0] as number, () => headersWith(res, args))
-    if (phase === 'holding') {
-      held.push({ method: 'writeHead', args })
-      return this
-    }
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args)
-  } as typeof res.writeHead
-
-  res.write = function (this: ServerResponse, ...args: unknown[]) {
-    if (phase === 'open' && !res.headersSent) onHead(res.statusCode, () => res.getHeaders())
-    if (phase === 'holding') {
-      held.push({ method: 'write', args })
-      return true
-    }
-    const chunk = args[0]
-    if (typeof chunk === 'string' || chunk instanceof Uint8Array) fillOf()?.push(chunk, typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined)
-    return (write as (...a: unknown[]) => boolean).apply(this, args)
-  } as typeof res.write
-
-  res.end = function (this: ServerResponse, ...args: unknown[]) {
-    if (phase === 'open' && !res.headersSent) onHead(res.statusCode, () => res.getHeaders())
-    if (phase === 'holding') {
-      held.push({ method: 'end', args })
-      return this
-    }
-    const chunk = args[0]
-    const fill = fillOf()
-    if (fill !== undefined && (typeof chunk === 'string' || chunk instanceof Uint8Array)) fill.push(chunk, typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined)
-    const result = (end as (...a: unknown[]) => ServerResponse).apply(this, args)
-    // Headers are final now; the fill re-checks them (Set-Cookie added late, say).
-    if (fill !== undefined) void fill.finish(res.getHeaders())
-    return result
-  } as typeof res.end
-
-  res.once('close', () => {
-    const o = state.outcome
-    if (o.kind === 'miss') o.fill?.abandon()
-  })
+  const hooked = res as HookedResponse
+  hooked[HOOKS] = state
+  state.writeHead = res.writeHead as Original
+  state.write = res.write as Original
+  state.end = res.end as Original
+  res.writeHead = hookedWriteHead as typeof res.writeHead
+  res.write = hookedWrite as typeof res.write
+  res.end = hookedEnd as typeof res.end
+  res.once('close', onClose)
 }

@@ -25,8 +25,17 @@ async function send(res: Response, reply: Reply): Promise<void> {
 function handle(route: RouteSpec) {
   // Errors go to next() explicitly: Express 4 does not catch a rejected async handler.
   return (req: Request, res: Response, next: (err?: unknown) => void): void => {
-    const host = (req as { host?: string }).host ?? req.hostname
-    const hreq: HandlerRequest = { method: req.method, url: req.originalUrl, params: req.params as Record<string, string>, query: req.query, host, headers: req.headers }
+    const hreq: HandlerRequest = {
+      method: req.method,
+      url: req.originalUrl,
+      params: req.params as Record<string, string>,
+      query: req.query,
+      // Read only by handlers that need it: on Express 4, req.host is deprecated and warns.
+      get host() {
+        return (req as { host?: string }).host ?? req.hostname
+      },
+      headers: req.headers,
+    }
     void (async () => {
       const reply = await route.handler(hreq)
       if (reply.fail) throw new Error('handler failed')
