@@ -8,9 +8,10 @@ import { onPath, RedisServer } from './redis-server.js'
  * Which Redis a suite needs:
  *  - 'redis': any server: REDIS_URL, else a redis-server this process starts;
  *  - 'own-server': a redis-server this process starts (the suite kills, pauses or scans it);
- *  - 'cluster': REDIS_CLUSTER_URL (comma-separated node URLs), else a 3-master cluster this process starts.
+ *  - 'cluster': REDIS_CLUSTER_URL (comma-separated node URLs), else a 3-master cluster this process starts;
+ *  - 'own-cluster': a 3-master cluster this process starts (the suite kills its nodes or reads them directly).
  */
-export type RedisNeed = 'redis' | 'own-server' | 'cluster'
+export type RedisNeed = 'redis' | 'own-server' | 'cluster' | 'own-cluster'
 
 export interface RedisAvailability {
   ok: boolean
@@ -30,7 +31,14 @@ export function redisAvailability(need: RedisNeed): RedisAvailability {
   if (need === 'cluster' && process.env.REDIS_CLUSTER_URL) return { ok: true, reason: `REDIS_CLUSTER_URL=${process.env.REDIS_CLUSTER_URL}` }
   const missing = canSpawn()
   if (missing === undefined) return { ok: true, reason: 'a redis-server started by the test' }
-  const env = need === 'cluster' ? 'REDIS_CLUSTER_URL is not set' : need === 'redis' ? 'REDIS_URL is not set' : 'this suite starts, kills and pauses its own server'
+  const env =
+    need === 'cluster'
+      ? 'REDIS_CLUSTER_URL is not set'
+      : need === 'redis'
+        ? 'REDIS_URL is not set'
+        : need === 'own-cluster'
+          ? 'this suite starts its own cluster and kills its nodes'
+          : 'this suite starts, kills and pauses its own server'
   return { ok: false, reason: `${env} and ${missing}` }
 }
 
@@ -121,12 +129,15 @@ export function useOwnRedisServer(): { readonly server: RedisServer } {
   }
 }
 
-/** A cluster for the enclosing describe (need 'cluster'). `cluster` is undefined with REDIS_CLUSTER_URL. */
-export function useRedisCluster(): { readonly rootNodes: Array<{ url: string }>; readonly cluster: RedisCluster | undefined } {
+/**
+ * A cluster for the enclosing describe. With need 'cluster', `cluster` is undefined when
+ * REDIS_CLUSTER_URL names one; with 'own-cluster' the harness always starts it, so it is defined.
+ */
+export function useRedisCluster(need: 'cluster' | 'own-cluster' = 'cluster'): { readonly rootNodes: Array<{ url: string }>; readonly cluster: RedisCluster | undefined } {
   const get = lifecycle(
     'useRedisCluster()',
     async () => {
-      if (process.env.REDIS_CLUSTER_URL) return { rootNodes: process.env.REDIS_CLUSTER_URL.split(',').map((url) => ({ url: url.trim() })), cluster: undefined }
+      if (need === 'cluster' && process.env.REDIS_CLUSTER_URL) return { rootNodes: process.env.REDIS_CLUSTER_URL.split(',').map((url) => ({ url: url.trim() })), cluster: undefined }
       const cluster = await RedisCluster.start(3)
       return { rootNodes: cluster.rootNodes, cluster }
     },
@@ -169,8 +180,10 @@ export function useRedisClient(need: 'redis' | 'own-server' = 'redis'): RedisHan
 }
 
 /** useRedisCluster plus a connected cluster client with the recommended settings. */
-export function useRedisClusterClient(): { readonly client: TestRedisCluster; readonly cluster: RedisCluster | undefined } {
-  const redis = useRedisCluster()
+export function useRedisClusterClient(need: 'own-cluster'): { readonly client: TestRedisCluster; readonly cluster: RedisCluster }
+export function useRedisClusterClient(need?: 'cluster'): { readonly client: TestRedisCluster; readonly cluster: RedisCluster | undefined }
+export function useRedisClusterClient(need: 'cluster' | 'own-cluster' = 'cluster'): { readonly client: TestRedisCluster; readonly cluster: RedisCluster | undefined } {
+  const redis = useRedisCluster(need)
   const get = lifecycle('useRedisClusterClient()', async () => (await connectRedisCluster(redis.rootNodes)).client, closeRedis)
   return {
     get client() {
