@@ -22,17 +22,18 @@ class ResponseSink implements HeaderSink {
 // Express 5's req.host keeps the port. Express 4's req.host is a deprecated alias of hostname
 // whose deprecation check captures a stack trace on every call, so Express 4 apps (told apart by
 // app.del, which Express 5 removed) are asked for hostname directly. Both honour trust proxy.
-const legacyApps = new WeakMap<object, boolean>()
+// One app per process is the rule, so the last answer is remembered rather than looked up.
+let lastApp: object | undefined
+let lastLegacy = false
 
 function hostOf(req: Request): string | undefined {
   const app = req.app as object | undefined
   if (app === undefined) return req.hostname
-  let legacy = legacyApps.get(app)
-  if (legacy === undefined) {
-    legacy = typeof (app as { del?: unknown }).del === 'function'
-    legacyApps.set(app, legacy)
+  if (app !== lastApp) {
+    lastLegacy = typeof (app as { del?: unknown }).del === 'function'
+    lastApp = app
   }
-  return legacy ? req.hostname : ((req as { host?: string }).host ?? req.hostname)
+  return lastLegacy ? req.hostname : ((req as { host?: string }).host ?? req.hostname)
 }
 
 function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {

@@ -80,30 +80,32 @@ function hookedWriteHead(this: HookedResponse, ...args: unknown[]): unknown {
   return state.writeHead!.apply(this, args)
 }
 
-function hookedWrite(this: HookedResponse, ...args: unknown[]): unknown {
-  const state = this[HOOKS]
-  if (state.phase === 'open' && !this.headersSent) state.onHead(this, this.statusCode, () => this.getHeaders())
+/**
+ * What write and end do before passing a body chunk on: take the head if nothing has written it,
+ * hold the call while a mutation invalidates, copy the chunk to the fill. False: the call was held.
+ */
+function beforeBody(res: HookedResponse, state: RequestState, method: 'write' | 'end', args: unknown[]): boolean {
+  if (state.phase === 'open' && !res.headersSent) state.onHead(res, res.statusCode, () => res.getHeaders())
   if (state.phase === 'holding') {
-    state.hold('write', args)
-    return true
+    state.hold(method, args)
+    return false
   }
   const chunk = args[0]
   const outcome = state.outcome
   if (outcome.kind === 'miss' && (typeof chunk === 'string' || chunk instanceof Uint8Array)) outcome.fill?.push(chunk, encodingOf(args))
-  return state.write!.apply(this, args)
+  return true
+}
+
+function hookedWrite(this: HookedResponse, ...args: unknown[]): unknown {
+  const state = this[HOOKS]
+  return beforeBody(this, state, 'write', args) ? state.write!.apply(this, args) : true
 }
 
 function hookedEnd(this: HookedResponse, ...args: unknown[]): unknown {
   const state = this[HOOKS]
-  if (state.phase === 'open' && !this.headersSent) state.onHead(this, this.statusCode, () => this.getHeaders())
-  if (state.phase === 'holding') {
-    state.hold('end', args)
-    return this
-  }
-  const chunk = args[0]
+  if (!beforeBody(this, state, 'end', args)) return this
   const outcome = state.outcome
   const fill = outcome.kind === 'miss' ? outcome.fill : undefined
-  if (fill !== undefined && (typeof chunk === 'string' || chunk instanceof Uint8Array)) fill.push(chunk, encodingOf(args))
   const result = state.end!.apply(this, args)
   // Headers are final now; the fill re-checks them (Set-Cookie added late, say).
   if (fill !== undefined) void fill.finish(this.getHeaders())
