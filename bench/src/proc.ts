@@ -10,6 +10,8 @@ export interface OriginCounts {
   originCalls: number
   originReads: number
   originWrites: number
+  /** Server CPU time since the last reset, in µs. */
+  cpuMicros: number
 }
 
 /** A server under test, running in its own process. */
@@ -55,7 +57,7 @@ export class ServerProcess {
     const reply = once(this.child, 'message') as Promise<[ServerMessage]>
     this.child.send({ type: reset ? 'reset' : 'stats' } satisfies ControlMessage)
     const [m] = await reply
-    return { originCalls: m.originCalls, originReads: m.originReads, originWrites: m.originWrites }
+    return { originCalls: m.originCalls, originReads: m.originReads, originWrites: m.originWrites, cpuMicros: m.cpuMicros }
   }
 
   /** SIGTERM, then wait for it to close its stores (and write its CPU profile, if any). */

@@ -13,10 +13,12 @@ export interface Variant {
 export interface Sample extends LoadResult {
   /** Origin (handler) calls per second during the round. */
   originPerSec: number
+  /** Server CPU time per response, µs: less sensitive than req/s to the load generator's share of the cores. */
+  cpuUs: number
 }
 
 export type Measured =
-  | { variant: Variant; skipped: undefined; rps: number; p50: number; p99: number; originPerSec: number; failures: number; samples: Sample[] }
+  | { variant: Variant; skipped: undefined; rps: number; p50: number; p99: number; originPerSec: number; cpuUs: number; failures: number; samples: Sample[] }
   | { variant: Variant; skipped: string }
 
 export interface ThroughputOptions {
@@ -43,8 +45,8 @@ export async function measureThroughput(ctx: Context, variants: readonly Variant
     const server = servers[i]!
     await server.origin(true)
     const result = await load({ url: server.url + variants[i]!.path, seconds: secs, connections, setupRequest: options.setupRequest })
-    const { originCalls } = await server.origin()
-    return { ...result, originPerSec: originCalls / secs }
+    const { originCalls, cpuMicros } = await server.origin()
+    return { ...result, originPerSec: originCalls / secs, cpuUs: cpuMicros / Math.max(1, result.requests + result.failures) }
   }
   const live = variants.map((_, i) => i).filter((i) => servers[i] !== undefined)
   for (const i of live) {
@@ -67,7 +69,7 @@ export async function measureThroughput(ctx: Context, variants: readonly Variant
     if (s.status === 'rejected') return { variant, skipped: s.reason instanceof Error ? s.reason.message : String(s.reason) }
     const list = samples[i]!
     const pick = (f: (x: Sample) => number): number => median(list.map(f))
-    return { variant, skipped: undefined, rps: pick((x) => x.rps), p50: pick((x) => x.p50), p99: pick((x) => x.p99), originPerSec: pick((x) => x.originPerSec), failures: list.reduce((n, x) => n + x.failures, 0), samples: list }
+    return { variant, skipped: undefined, rps: pick((x) => x.rps), p50: pick((x) => x.p50), p99: pick((x) => x.p99), originPerSec: pick((x) => x.originPerSec), cpuUs: pick((x) => x.cpuUs), failures: list.reduce((n, x) => n + x.failures, 0), samples: list }
   })
 }
 
@@ -77,6 +79,7 @@ export const fmt = {
   ms: (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : Math.round(n).toString()) : '—'),
   ratio: (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—'),
   pct: (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : '—'),
+  us: (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—'),
 }
 
 /** Finds a measured variant by label; undefined when it is missing or skipped. */
@@ -86,16 +89,26 @@ export function find(results: readonly Measured[], label: string): Extract<Measu
 }
 
 /**
- * `a / b` req/s, NaN when either is missing: the median of the per-round ratios (both were measured
- * in the same interleaved round, close in time), so a round disturbed by other load on the machine
- * counts once instead of skewing either side's median.
+ * `a / b` of one per-round measure, NaN when either is missing: the median of the per-round ratios
+ * (both were measured in the same interleaved round, close in time), so a round disturbed by other
+ * load on the machine counts once instead of skewing either side's median.
  */
-export function ratio(results: readonly Measured[], a: string, b: string): number {
+function pairedRatio(results: readonly Measured[], a: string, b: string, measure: (s: Sample) => number): number {
   const x = find(results, a)
   const y = find(results, b)
   if (x === undefined || y === undefined) return Number.NaN
-  if (x.samples.length !== y.samples.length || x.samples.length === 0) return x.rps / y.rps
-  return median(x.samples.map((s, i) => s.rps / y.samples[i]!.rps))
+  if (x.samples.length !== y.samples.length || x.samples.length === 0) return median(x.samples.map(measure)) / median(y.samples.map(measure))
+  return median(x.samples.map((s, i) => measure(s) / measure(y.samples[i]!)))
+}
+
+/** `a / b` req/s (see pairedRatio). */
+export function ratio(results: readonly Measured[], a: string, b: string): number {
+  return pairedRatio(results, a, b, (s) => s.rps)
+}
+
+/** `a / b` server CPU per response (see pairedRatio). */
+export function cpuRatio(results: readonly Measured[], a: string, b: string): number {
+  return pairedRatio(results, a, b, (s) => s.cpuUs)
 }
 
 /** A target comparing a ratio with a bound. */

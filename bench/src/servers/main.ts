@@ -1,7 +1,7 @@
 /**
  * One server under test, in its own process: `main.ts '<ServerSpec JSON>'`. It prints
  * `port <n>` when listening, answers { type: 'stats' } over the fork IPC channel with its origin
- * call counts, and exits on SIGTERM after closing its stores.
+ * call counts and CPU time, and exits on SIGTERM after closing its stores.
  */
 import { createServer, type Server } from 'node:http'
 import { CONTENT_TYPE, Origin, PREBUILT } from './fixtures.js'
@@ -30,9 +30,16 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec
 const origin = new Origin()
 const send = (m: ServerMessage): void => void process.send?.(m)
 
+// CPU time is counted from the last reset, so the runner can divide it by the requests of a round:
+// unlike req/s, it does not depend on how the load generator got scheduled on the shared cores.
+let cpuAtReset = process.cpuUsage()
 process.on('message', (m: ControlMessage) => {
-  if (m.type === 'reset') origin.reset()
-  send({ type: 'stats', originCalls: origin.calls, originReads: origin.reads, originWrites: origin.writes })
+  const cpu = process.cpuUsage(cpuAtReset)
+  if (m.type === 'reset') {
+    origin.reset()
+    cpuAtReset = process.cpuUsage()
+  }
+  send({ type: 'stats', originCalls: origin.calls, originReads: origin.reads, originWrites: origin.writes, cpuMicros: cpu.user + cpu.system })
 })
 
 let stopping = false

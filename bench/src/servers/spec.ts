@@ -15,7 +15,8 @@ export interface ServerSpec {
 }
 
 /** Messages over the fork IPC channel. */
-export type ServerMessage = { type: 'stats'; originCalls: number; originReads: number; originWrites: number }
+/** `cpuMicros`: the server process's CPU time (user + system) since the last reset. */
+export type ServerMessage = { type: 'stats'; originCalls: number; originReads: number; originWrites: number; cpuMicros: number }
 export type ControlMessage = { type: 'stats' } | { type: 'reset' }
 
 /** A server's name, and its identity in the pool: specs with the same name are the same server. */

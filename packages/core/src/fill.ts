@@ -40,6 +40,11 @@ export class Fill {
     private readonly credentialed: boolean,
   ) {}
 
+  /** Other requests for the key may be waiting on this response (it leads a single-flight). */
+  get coalesces(): boolean {
+    return this.flight !== undefined
+  }
+
   /** A more specific larder middleware took over the request with its own options (same key). */
   retarget(route: ResolvedRoute): void {
     if (this.state === 'waiting-for-head') this.route = route

@@ -1,11 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
-import { hookResponse, RequestState } from './response-hooks.js'
-
-const STATE = Symbol('larder.state')
-
-type LarderRequest = Request & { [STATE]?: RequestState }
+import { hookResponse, RequestState, stateOf, watchClose } from './response-hooks.js'
 
 export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
 
@@ -56,7 +52,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const route = cache.route(options as RouteOptions | boolean | undefined, 'larder()')
   const statusHeader = cache.config.statusHeader
 
-  const apply = (req: LarderRequest, res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined): void => {
+  const apply = (req: Request, res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined): void => {
     switch (outcome.kind) {
       case 'hit':
         serveHit(req, res, outcome.entry, outcome.notModified, statusHeader)
@@ -69,17 +65,15 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
         if (statusHeader !== undefined) res.setHeader(statusHeader, STATUS[outcome.kind])
         break
     }
-    if (previous !== undefined) previous.outcome = outcome
-    else {
-      const state = new RequestState(outcome)
-      req[STATE] = state
-      hookResponse(res, state)
-    }
+    if (previous !== undefined) {
+      previous.outcome = outcome
+      watchClose(res, previous)
+    } else hookResponse(req.app as { response?: object } | undefined, res, new RequestState(outcome))
     next()
   }
 
-  return function larderMiddleware(req: LarderRequest, res: Response, next: NextFunction): void {
-    const previous = req[STATE]
+  return function larderMiddleware(req: Request, res: Response, next: NextFunction): void {
+    const previous = stateOf(res)
     // The host as the handler sees it: keys include it, and a mutation's Location is same-origin by it.
     const info: RequestInfo = { method: req.method, url: req.originalUrl, headers: req.headers, host: hostOf(req), raw: req }
     const outcome = cache.handle(info, route, undefined, previous?.outcome)

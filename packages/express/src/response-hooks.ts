@@ -1,12 +1,18 @@
-import type { ServerResponse } from 'node:http'
+import { ServerResponse } from 'node:http'
 import type { Outcome, ResponseHeaders } from '@larder/core'
 
 type Phase = 'open' | 'holding' | 'passing'
 type Method = 'writeHead' | 'write' | 'end'
 type Call = { method: Method; args: unknown[] }
-type Original = (...args: unknown[]) => unknown
+type Original = (this: ServerResponse, ...args: unknown[]) => unknown
+type Originals = Record<Method, Original>
 
-const HOOKS = Symbol('larder.hooks')
+const METHODS: readonly Method[] = ['writeHead', 'write', 'end']
+
+// Per-response state lives in a WeakMap, not on the response: Express gives every response a new
+// prototype (Object.setPrototypeOf), and after that each property added to it costs V8 a slow path
+// of several µs, measured at about 3.5 µs each, on every request.
+const STATES = new WeakMap<ServerResponse, RequestState>()
 
 /**
  * Per-request state shared by every larder middleware that sees the request. The response is
@@ -16,6 +22,10 @@ const HOOKS = Symbol('larder.hooks')
 export class RequestState {
   phase: Phase = 'open'
   held: Call[] | undefined = undefined
+  /** Hooked through the shared prototype rather than through properties of the response. */
+  viaPrototype = false
+  /** A 'close' listener is in place to abandon the fill if the response never completes. */
+  watchingClose = false
   // What writeHead/write/end were before larder (the prototype's, or another middleware's wrappers).
   writeHead: Original | undefined = undefined
   write: Original | undefined = undefined
@@ -45,7 +55,10 @@ export class RequestState {
   }
 }
 
-type HookedResponse = ServerResponse & { [HOOKS]: RequestState }
+/** The state of a response an earlier larder middleware hooked, if any. */
+export function stateOf(res: ServerResponse): RequestState | undefined {
+  return STATES.get(res)
+}
 
 /** Merges the headers passed to `writeHead(status, [reason], headers)` over those already set. */
 function headersWith(res: ServerResponse, args: unknown[]): ResponseHeaders {
@@ -68,23 +81,20 @@ function encodingOf(args: unknown[]): BufferEncoding | undefined {
   return typeof args[1] === 'string' ? (args[1] as BufferEncoding) : undefined
 }
 
-// The wrappers are shared by every response (they find their state through `this`), so hooking a
-// response allocates one state object, not a set of closures: this runs on every miss.
-function hookedWriteHead(this: HookedResponse, ...args: unknown[]): unknown {
-  const state = this[HOOKS]
-  if (state.phase === 'open') state.onHead(this, args[0] as number, () => headersWith(this, args))
+function writeHeadHook(res: ServerResponse, state: RequestState, args: unknown[]): unknown {
+  if (state.phase === 'open') state.onHead(res, args[0] as number, () => headersWith(res, args))
   if (state.phase === 'holding') {
     state.hold('writeHead', args)
-    return this
+    return res
   }
-  return state.writeHead!.apply(this, args)
+  return state.writeHead!.apply(res, args)
 }
 
 /**
  * What write and end do before passing a body chunk on: take the head if nothing has written it,
  * hold the call while a mutation invalidates, copy the chunk to the fill. False: the call was held.
  */
-function beforeBody(res: HookedResponse, state: RequestState, method: 'write' | 'end', args: unknown[]): boolean {
+function beforeBody(res: ServerResponse, state: RequestState, method: 'write' | 'end', args: unknown[]): boolean {
   if (state.phase === 'open' && !res.headersSent) state.onHead(res, res.statusCode, () => res.getHeaders())
   if (state.phase === 'holding') {
     state.hold(method, args)
@@ -96,41 +106,123 @@ function beforeBody(res: HookedResponse, state: RequestState, method: 'write' | 
   return true
 }
 
-function hookedWrite(this: HookedResponse, ...args: unknown[]): unknown {
-  const state = this[HOOKS]
-  return beforeBody(this, state, 'write', args) ? state.write!.apply(this, args) : true
+function writeHook(res: ServerResponse, state: RequestState, args: unknown[]): unknown {
+  return beforeBody(res, state, 'write', args) ? state.write!.apply(res, args) : true
 }
 
-function hookedEnd(this: HookedResponse, ...args: unknown[]): unknown {
-  const state = this[HOOKS]
-  if (!beforeBody(this, state, 'end', args)) return this
+function endHook(res: ServerResponse, state: RequestState, args: unknown[]): unknown {
+  if (!beforeBody(res, state, 'end', args)) return res
   const outcome = state.outcome
   const fill = outcome.kind === 'miss' ? outcome.fill : undefined
-  const result = state.end!.apply(this, args)
+  const result = state.end!.apply(res, args)
   // Headers are final now; the fill re-checks them (Set-Cookie added late, say).
-  if (fill !== undefined) void fill.finish(this.getHeaders())
+  if (fill !== undefined) void fill.finish(res.getHeaders())
   return result
 }
 
-function onClose(this: HookedResponse): void {
-  const o = this[HOOKS].outcome
-  if (o.kind === 'miss') o.fill?.abandon()
+type Hook = (res: ServerResponse, state: RequestState, args: unknown[]) => unknown
+const HOOKS: Record<Method, Hook> = { writeHead: writeHeadHook, write: writeHook, end: endHook }
+
+// Wrappers set as properties of one response. Shared by every response (they find their state in
+// STATES), so hooking allocates no closures.
+const OWN: Record<Method, Original> = {
+  writeHead(...args) {
+    return writeHeadHook(this, STATES.get(this)!, args)
+  },
+  write(...args) {
+    return writeHook(this, STATES.get(this)!, args)
+  },
+  end(...args) {
+    return endHook(this, STATES.get(this)!, args)
+  },
+}
+
+// Response prototypes (an Express app's app.response) with larder's methods on them, and the
+// methods each wraps; and each wrapper's original, so a prototype further down the chain (a
+// mounted sub-app's, which inherits the parent app's) never wraps larder's own wrapper a second time.
+const PATCHED = new WeakMap<object, Originals>()
+const UNWRAPPED = new WeakMap<Original, Original>()
+
+function patch(proto: object): Originals {
+  let originals = PATCHED.get(proto)
+  if (originals !== undefined) return originals
+  const target = proto as Record<Method, Original>
+  const resolve = (m: Method): Original => UNWRAPPED.get(target[m]) ?? target[m]
+  originals = { writeHead: resolve('writeHead'), write: resolve('write'), end: resolve('end') }
+  for (const method of METHODS) {
+    const original = originals[method]
+    const hook = HOOKS[method]
+    // Responses larder is not capturing (hits, routes that opt out) go straight through.
+    const wrapper = function (this: ServerResponse, ...args: unknown[]): unknown {
+      const state = STATES.get(this)
+      return state !== undefined && state.viaPrototype ? hook(this, state, args) : original.apply(this, args)
+    }
+    UNWRAPPED.set(wrapper, original)
+    target[method] = wrapper
+  }
+  PATCHED.set(proto, originals)
+  return originals
 }
 
 /**
- * Wraps `res.writeHead/write/end`. Body chunks go to the client at once and are copied to the
+ * The prototype larder may hook for `res`: its app's app.response, when `res` inherits from it.
+ * A mounted sub-app swaps the response's prototype for its own app.response while it handles the
+ * request, but Express makes a sub-app's app.response inherit from its parent's, so hooks placed
+ * there stay in effect. Apps without larder are left alone.
+ */
+function sharedPrototype(app: { response?: object } | undefined, res: ServerResponse): object | undefined {
+  const proto = app?.response
+  if (proto === undefined || !Object.prototype.isPrototypeOf.call(ServerResponse.prototype, proto) || !Object.prototype.isPrototypeOf.call(proto, res)) return undefined
+  return proto
+}
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+/**
+ * Hooks `res.writeHead/write/end`. Body chunks go to the client at once and are copied to the
  * fill as they pass (capture never delays streaming). For a mutation, the first write of the
  * status decides: on success every call is held until invalidation has finished, then replayed in
  * order, so the client cannot see the 2xx before the stale entries are gone.
+ *
+ * Under Express, the hooks sit on the app's response prototype, which makes hooking a response a
+ * WeakMap entry instead of three property writes. When a middleware before larder has
+ * already wrapped one of the methods on the response itself (compression, express-session), its
+ * wrapper would call the prototype's method from before, bypassing hooks there; such a response
+ * gets its own wrappers instead, around the existing ones.
  */
-export function hookResponse(res: ServerResponse, state: RequestState): void {
-  const hooked = res as HookedResponse
-  hooked[HOOKS] = state
-  state.writeHead = res.writeHead as Original
-  state.write = res.write as Original
-  state.end = res.end as Original
-  res.writeHead = hookedWriteHead as typeof res.writeHead
-  res.write = hookedWrite as typeof res.write
-  res.end = hookedEnd as typeof res.end
+export function hookResponse(app: { response?: object } | undefined, res: ServerResponse, state: RequestState): void {
+  STATES.set(res, state)
+  const proto = sharedPrototype(app, res)
+  if (proto !== undefined && !hasOwn.call(res, 'writeHead') && !hasOwn.call(res, 'write') && !hasOwn.call(res, 'end')) {
+    const originals = patch(proto)
+    state.viaPrototype = true
+    state.writeHead = originals.writeHead
+    state.write = originals.write
+    state.end = originals.end
+  } else {
+    state.writeHead = res.writeHead as Original
+    state.write = res.write as Original
+    state.end = res.end as Original
+    res.writeHead = OWN.writeHead as typeof res.writeHead
+    res.write = OWN.write as typeof res.write
+    res.end = OWN.end as typeof res.end
+  }
+  watchClose(res, state)
+}
+
+function onClose(this: ServerResponse): void {
+  const o = STATES.get(this)?.outcome
+  if (o?.kind === 'miss') o.fill?.abandon()
+}
+
+/**
+ * A response that never completes (client gone, stream destroyed) must release the requests waiting
+ * on its fill at once rather than after the lock timeout. Only a fill others may wait on needs
+ * this: the listener costs several µs per response, and nothing else is lost without it.
+ */
+export function watchClose(res: ServerResponse, state: RequestState): void {
+  const outcome = state.outcome
+  if (state.watchingClose || outcome.kind !== 'miss' || outcome.fill?.coalesces !== true) return
+  state.watchingClose = true
   res.once('close', onClose)
 }

@@ -7,6 +7,8 @@ import { larder } from '@larder/express'
 import { fetchFrom } from '@larder/testkit'
 import compression from 'compression'
 import express, { type Express } from 'express'
+// @ts-expect-error -- Express 4 under an alias; typed through Express 5's types, which cover what is used here.
+import express4 from 'express4'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const closers: Array<() => Promise<void>> = []
@@ -156,5 +158,125 @@ describe('@larder/express', () => {
     const cache = createCache()
     expect(() => larder(cache, { ttl: 'forever' })).toThrow(/larder\(\): option "ttl"/)
     void cache.close()
+  })
+
+  describe.each([
+    ['Express 5', () => express()],
+    ['Express 4', () => (express4 as typeof express)()],
+  ])('%s: how responses are hooked', (_name, makeApp) => {
+    /** A sub-app with its own larder; its route writes the body in two chunks. */
+    const itemsApi = (cache: Cache, options?: Parameters<typeof larder>[1]): ReturnType<typeof makeApp> => {
+      const api = makeApp()
+      api.use(larder(cache, options))
+      api.get('/items/:id', (req, res) => {
+        res.write('{"id":')
+        res.end(JSON.stringify(req.params.id) + '}')
+      })
+      return api
+    }
+
+    it('a global larder captures and holds responses of a mounted sub-app', async () => {
+      // A sub-app swaps the response's prototype for its own app.response while it handles the
+      // request; larder's hooks must survive that.
+      const cache = createCache()
+      const app = makeApp()
+      app.use(larder(cache))
+      const api = makeApp()
+      let version = 1
+      let calls = 0
+      api.get('/items/:id', (req, res) => {
+        calls++
+        res.json({ id: req.params.id, version })
+      })
+      api.put('/items/:id', (_req, res) => {
+        version++
+        res.status(204).end()
+      })
+      app.use('/api', api)
+      const get = await serve(app as Express, cache)
+      expect((await get('/api/items/1')).cache).toBe('MISS')
+      const hit = await get('/api/items/1')
+      expect([hit.cache, hit.json()]).toEqual(['HIT', { id: '1', version: 1 }])
+      expect((await get('/api/items/1', { method: 'PUT' })).status).toBe(204)
+      const fresh = await get('/api/items/1')
+      expect([fresh.cache, fresh.json()]).toEqual(['MISS', { id: '1', version: 2 }])
+      expect(calls).toBe(2)
+    })
+
+    it('hooking a response adds no properties to it', async () => {
+      // Express changes every response's prototype, and V8 then takes a slow path, several µs, for
+      // each property added to it: larder keeps its state in a WeakMap and its hooks on the app's
+      // response prototype instead.
+      const cache = createCache()
+      const app = makeApp()
+      const own = (res: object): string[] => [...Object.getOwnPropertyNames(res), ...Object.getOwnPropertySymbols(res).map(String)].sort()
+      let before: string[] = []
+      let after: string[] = []
+      app.use((_req, res, next) => {
+        before = own(res)
+        next()
+      })
+      app.use(larder(cache))
+      app.get('/page', (_req, res) => {
+        after = own(res)
+        res.send('hello')
+      })
+      const get = await serve(app as Express, cache)
+      expect((await get('/page')).cache).toBe('MISS')
+      expect(after).toEqual(before)
+      expect((await get('/page')).cache).toBe('HIT')
+    })
+
+    it('a larder in a sub-app under a global one captures the response once', async () => {
+      // The sub-app's larder takes over from the global one with its own options; the body, written
+      // in two chunks, is captured once.
+      const cache = createCache()
+      const app = makeApp()
+      app.use(larder(cache))
+      app.use('/api', itemsApi(cache, { tags: ['api'] }))
+      const get = await serve(app as Express, cache)
+      expect((await get('/api/items/1')).text).toBe('{"id":"1"}')
+      const hit = await get('/api/items/1')
+      expect([hit.cache, hit.text]).toEqual(['HIT', '{"id":"1"}'])
+      expect(cache.stats()).toMatchObject({ misses: 1, hits: 1, stores: 1 })
+      expect(await cache.invalidate({ tags: ['api'] })).toBe(1)
+    })
+
+    it('larders in an app and in its mounted sub-app each capture a response once', async () => {
+      // The parent's route hooks the parent's response prototype first; then the sub-app's larder
+      // hooks the sub-app's, which inherits the parent's hooks and must not run them again.
+      const cache = createCache()
+      const app = makeApp()
+      app.get('/page', larder(cache), (_req, res) => res.send('page'))
+      app.use('/api', itemsApi(cache))
+      const get = await serve(app as Express, cache)
+      expect((await get('/page')).cache).toBe('MISS')
+      expect((await get('/api/items/1')).text).toBe('{"id":"1"}')
+      const hit = await get('/api/items/1')
+      expect([hit.cache, hit.text]).toEqual(['HIT', '{"id":"1"}'])
+      expect((await get('/page')).text).toBe('page')
+    })
+
+    it('responses larder does not capture pass through its hooks unchanged; apps without larder are left alone', async () => {
+      const cache = createCache()
+      const app = makeApp()
+      app.use(larder(cache))
+      app.get('/page', (_req, res) => res.send('cached'))
+      app.get('/raw', larder(cache, false), (_req, res) => {
+        res.writeHead(201, { 'x-raw': 'yes' })
+        res.write('a,')
+        res.end('b')
+      })
+      const other = makeApp()
+      other.get('/raw', (_req, res) => res.send('other'))
+      const get = await serve(app as Express, cache)
+      const getOther = await serve(other as Express, createCache())
+      expect((await get('/page')).cache).toBe('MISS')
+      expect((await get('/page')).text).toBe('cached')
+      const raw = await get('/raw')
+      expect([raw.status, raw.headers['x-raw'], raw.text, raw.cache]).toEqual([201, 'yes', 'a,b', 'BYPASS'])
+      expect((await getOther('/raw')).text).toBe('other')
+      expect(Object.hasOwn(other.response, 'end')).toBe(false)
+    })
   })
 })

@@ -24,8 +24,10 @@ declare module 'fastify' {
   }
 }
 
+// Declared with decorateRequest, so every request object is created with it and setting it per
+// request does not change the object's shape.
 const FILL = Symbol('larder.fill')
-type LarderRequest = FastifyRequest & { [FILL]?: Fill | undefined }
+type LarderRequest = FastifyRequest & { [FILL]?: Fill | null }
 
 class ReplySink implements HeaderSink {
   constructor(private readonly reply: FastifyReply) {}
@@ -91,7 +93,8 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       }
       void reply.code(entry.status)
       replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit)
-      const body = Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+      // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
+      const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
       // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
       void reply.send(entry.headers['content-type'] === undefined && body.byteLength > 0 ? Readable.from([body]) : body)
       return true
@@ -102,8 +105,9 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill
       request[FILL] = fill
-      // Hijacked replies and aborted requests never reach onSend: let waiters go.
-      reply.raw.once('close', () => fill.abandon())
+      // Hijacked replies and aborted requests never reach onSend: let waiters go. Without waiters
+      // there is nothing to release, and the listener costs more than the rest of the miss.
+      if (fill.coalesces) reply.raw.once('close', () => fill.abandon())
     }
     return false
   }
@@ -123,8 +127,8 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
 
   const onSend: onSendHookHandler<unknown> = function (request: LarderRequest, reply, payload, done) {
     const fill = request[FILL]
-    if (fill === undefined) return done(null, payload)
-    request[FILL] = undefined
+    if (fill == null) return done(null, payload)
+    request[FILL] = null
     if (!fill.start(reply.statusCode, reply.getHeaders())) return done(null, payload)
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) fill.push(payload)
@@ -158,6 +162,7 @@ async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptio
   }
   const global = options.global ?? true
   fastify.decorate('larder', cache)
+  fastify.decorateRequest(FILL, null)
 
   fastify.addHook('onRoute', (routeOptions: FastifyRouteOptions) => {
     const config = (routeOptions.config as { cache?: RouteCacheConfig } | undefined)?.cache

@@ -522,6 +522,70 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(calls.n).toBe(2)
       })
 
+      it.each([
+        ['after the first bytes of its response', true],
+        ['before its handler has answered', false],
+      ])('a leader whose client goes away %s releases its waiters at once, not at lockTimeout', async (_when, midBody) => {
+        const calls = counter()
+        let leaderStarted!: () => void
+        const started = new Promise<void>((r) => (leaderStarted = r))
+        let finishLeader!: () => void
+        const held = new Promise<void>((r) => (finishLeader = r))
+        const h = await start(
+          [
+            {
+              method: 'GET',
+              path: '/gone',
+              handler: async () => {
+                if (calls.next() > 1) return { body: { json: { call: calls.n } } }
+                leaderStarted()
+                if (!midBody) {
+                  await held
+                  return { body: { json: { call: 1 } } }
+                }
+                return {
+                  body: {
+                    stream: () =>
+                      Readable.from(
+                        (async function* () {
+                          yield Buffer.from('partial;')
+                          await held
+                        })(),
+                      ),
+                  },
+                }
+              },
+            },
+          ],
+          // Far beyond the test's own timeout: only the leader's abandonment can release the waiter.
+          { lockTimeout: '60s' },
+        )
+        const { Agent, request } = await import('undici')
+        // The leader's own connection pool, closed at the end, so no connection outlives the test.
+        const agent = new Agent()
+        const abort = new AbortController()
+        const leader = request(h.url + '/gone', { signal: abort.signal, dispatcher: agent })
+        await started
+        const waiter = h.get('/gone')
+        while (h.cache.stats().coalesced < 1) await sleep(5)
+        const aborted = (e: unknown): void => {
+          if (!abort.signal.aborted) throw e
+        }
+        if (midBody) {
+          const res = await leader
+          await (async () => {
+            for await (const chunk of res.body) if (chunk.toString().includes('partial;')) abort.abort()
+          })().catch(aborted)
+        } else {
+          abort.abort()
+          await leader.then(() => expect.unreachable('the leader was aborted'), aborted)
+        }
+        const served = await waiter
+        finishLeader()
+        await agent.destroy()
+        expect([served.status, served.json()]).toEqual([200, { call: 2 }])
+      }, 10_000)
+
       it('waiting is bounded by lockTimeout', async () => {
         const calls = counter()
         const order: number[] = []
