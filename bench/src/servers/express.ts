@@ -56,6 +56,9 @@ export async function expressServer(spec: ServerSpec, origin: Origin): Promise<S
       read = [routeCache.cacheSeconds(300)]
       onWrite = (req) => routeCache.removeCache(req.originalUrl)
       break
+    case 'noop':
+      app.use((_req, _res, next) => next())
+      break
     case 'none':
       break
   }

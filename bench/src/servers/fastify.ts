@@ -20,6 +20,13 @@ export async function fastifyServer(spec: ServerSpec, origin: Origin): Promise<S
     case 'larder':
       await app.register(larderPlugin, { cache: await larderCache(spec) })
       break
+    case 'noop':
+      // What larder's plugin adds to every GET route, doing nothing.
+      app.addHook('onRoute', (route) => {
+        route.onRequest = [(_request, _reply, done) => done()]
+        route.onSend = [(_request, _reply, payload, done) => done(null, payload)]
+      })
+      break
     case 'none':
       break
     default:

@@ -1,7 +1,11 @@
 /** What a server process runs: one framework, one caching approach, one store. */
 export type Framework = 'node' | 'express' | 'fastify'
-/** `ceiling`: answers every request from a prebuilt Buffer without running the route (the framework's limit). */
-export type CacheKind = 'none' | 'ceiling' | 'larder' | 'apicache' | 'route-cache'
+/**
+ * `ceiling`: answers every request from a prebuilt Buffer without running the route (the framework's limit).
+ * `noop`: registers what larder registers (an Express middleware; Fastify onRequest and onSend hooks on every
+ * route) doing nothing: the framework's price of any middleware, before larder's own code.
+ */
+export type CacheKind = 'none' | 'noop' | 'ceiling' | 'larder' | 'apicache' | 'route-cache'
 export type StoreKind = 'memory' | 'redis'
 
 export interface ServerSpec {

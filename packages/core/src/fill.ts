@@ -45,6 +45,11 @@ export class Fill {
     return this.flight !== undefined
   }
 
+  /** Status and headers were accepted and the body is being copied: only then does `finish` need the final headers. */
+  get capturing(): boolean {
+    return this.state === 'capturing'
+  }
+
   /** A more specific larder middleware took over the request with its own options (same key). */
   retarget(route: ResolvedRoute): void {
     if (this.state === 'waiting-for-head') this.route = route

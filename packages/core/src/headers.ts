@@ -20,13 +20,30 @@ const NOT_STORED = new Set([
   'set-cookie',
 ])
 
-export type CacheControl = Map<string, string | true>
+export type CacheControl = ReadonlyMap<string, string | true>
 
 /** Parses a Cache-Control value into lower-case directives. Runs on misses only. */
+// An app sends a handful of distinct Cache-Control values, and a miss reads its response's twice
+// (at the head, and again when it ends): each distinct value is parsed once. Bounded, for apps that
+// put varying values in it.
+const PARSED = new Map<string, CacheControl>()
+const MAX_PARSED = 256
+const NONE: CacheControl = new Map()
+
 export function parseCacheControl(value: unknown): CacheControl {
-  const out: CacheControl = new Map()
   const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : ''
-  if (text === '') return out
+  if (text === '') return NONE
+  let cc = PARSED.get(text)
+  if (cc === undefined) {
+    cc = parseDirectives(text)
+    if (PARSED.size >= MAX_PARSED) PARSED.clear()
+    PARSED.set(text, cc)
+  }
+  return cc
+}
+
+function parseDirectives(text: string): CacheControl {
+  const out = new Map<string, string | true>()
   for (const part of text.split(',')) {
     const eq = part.indexOf('=')
     const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase()

@@ -115,8 +115,10 @@ function endHook(res: ServerResponse, state: RequestState, args: unknown[]): unk
   const outcome = state.outcome
   const fill = outcome.kind === 'miss' ? outcome.fill : undefined
   const result = state.end!.apply(res, args)
-  // Headers are final now; the fill re-checks them (Set-Cookie added late, say).
-  if (fill !== undefined) void fill.finish(res.getHeaders())
+  // Headers are final now; a capturing fill re-checks them (Set-Cookie added late, say). One that
+  // declined the response only has to release anyone waiting on it.
+  if (fill?.capturing) void fill.finish(res.getHeaders())
+  else fill?.abandon()
   return result
 }
 
