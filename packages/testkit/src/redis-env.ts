@@ -42,11 +42,9 @@ export function redisAvailability(need: RedisNeed): RedisAvailability {
   return { ok: false, reason: `${env} and ${missing}` }
 }
 
-const warned = new Set<string>()
-
 /**
- * `describe` for a suite that needs Redis. Without the Redis it needs the suite is skipped with
- * one loud line saying why, except when CI is set: there a missing Redis is a failing test.
+ * `describe` for a suite that needs Redis. Without the Redis it needs, the suite is one failing
+ * test saying why and how to provide it.
  */
 export function describeRedis(name: string, need: RedisNeed, body: () => void): void {
   const availability = redisAvailability(need)
@@ -54,20 +52,13 @@ export function describeRedis(name: string, need: RedisNeed, body: () => void): 
     describe(name, body)
     return
   }
-  const line = `larder: SKIPPING Redis suite "${name}": ${availability.reason}. Set REDIS_URL (REDIS_CLUSTER_URL for the cluster suite) or install redis-server and redis-cli.`
-  if (process.env.CI) {
-    describe(name, () => {
-      it('has the Redis it needs (CI is set, so a missing Redis is a failure)', () => {
-        throw new Error(line.replace('SKIPPING', 'CANNOT RUN'))
-      })
+  const line = `larder: CANNOT RUN Redis suite "${name}": ${availability.reason}. Set REDIS_URL (REDIS_CLUSTER_URL for the cluster suite) or install redis-server and redis-cli.`
+  // A skipped suite would prove nothing and pass quietly: a missing Redis is a failing test that says how to get one.
+  describe(name, () => {
+    it('has the Redis it needs', () => {
+      throw new Error(line)
     })
-    return
-  }
-  if (!warned.has(line)) {
-    warned.add(line)
-    console.warn(`!!! ${line}`)
-  }
-  describe.skip(name, body)
+  })
 }
 
 /** A key prefix no other test run uses, so suites can share one REDIS_URL server. */
