@@ -26,6 +26,7 @@ export class Fill {
   private ttlMs = 0
   private vary: string[] = []
   private headers: ResponseHeaders = {}
+  private watchingClose = false
 
   constructor(
     private readonly ctx: EngineContext,
@@ -40,9 +41,16 @@ export class Fill {
     private readonly credentialed: boolean,
   ) {}
 
-  /** Other requests for the key may be waiting on this response (it leads a single-flight). */
-  get coalesces(): boolean {
-    return this.flight !== undefined
+  /**
+   * Abandons the fill if `response` closes before the fill is done (client gone, stream destroyed,
+   * reply hijacked), so requests waiting on it are released at once rather than at lockTimeout.
+   * Only a fill others may wait on listens: a listener costs several µs per response, and without
+   * waiters nothing is lost. Idempotent, for adapters that see a request more than once.
+   */
+  abandonOnClose(response: { once(event: 'close', listener: () => void): unknown }): void {
+    if (this.flight === undefined || this.watchingClose) return
+    this.watchingClose = true
+    response.once('close', () => this.abandon())
   }
 
   /** Status and headers were accepted and the body is being copied: only then does `finish` need the final headers. */

@@ -22,7 +22,6 @@ const NOT_STORED = new Set([
 
 export type CacheControl = ReadonlyMap<string, string | true>
 
-/** Parses a Cache-Control value into lower-case directives. Runs on misses only. */
 // An app sends a handful of distinct Cache-Control values, and a miss reads its response's twice
 // (at the head, and again when it ends): each distinct value is parsed once. Bounded, for apps that
 // put varying values in it.
@@ -30,6 +29,7 @@ const PARSED = new Map<string, CacheControl>()
 const MAX_PARSED = 256
 const NONE: CacheControl = new Map()
 
+/** Parses a Cache-Control value into lower-case directives. The result is shared: never mutate it. */
 export function parseCacheControl(value: unknown): CacheControl {
   const text = Array.isArray(value) ? value.join(',') : typeof value === 'string' ? value : ''
   if (text === '') return NONE

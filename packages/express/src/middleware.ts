@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
-import { hookResponse, RequestState, stateOf, watchClose } from './response-hooks.js'
+import { hookResponse, RequestState, stateOf } from './response-hooks.js'
 
 export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
 
@@ -65,10 +65,9 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
         if (statusHeader !== undefined) res.setHeader(statusHeader, STATUS[outcome.kind])
         break
     }
-    if (previous !== undefined) {
-      previous.outcome = outcome
-      watchClose(res, previous)
-    } else hookResponse(req.app as { response?: object } | undefined, res, new RequestState(outcome))
+    if (previous !== undefined) previous.outcome = outcome
+    else hookResponse(req.app as { response?: object } | undefined, res, new RequestState(outcome))
+    if (outcome.kind === 'miss') outcome.fill?.abandonOnClose(res)
     next()
   }
 

@@ -24,8 +24,6 @@ export class RequestState {
   held: Call[] | undefined = undefined
   /** Hooked through the shared prototype rather than through properties of the response. */
   viaPrototype = false
-  /** A 'close' listener is in place to abandon the fill if the response never completes. */
-  watchingClose = false
   // What writeHead/write/end were before larder (the prototype's, or another middleware's wrappers).
   writeHead: Original | undefined = undefined
   write: Original | undefined = undefined
@@ -209,22 +207,4 @@ export function hookResponse(app: { response?: object } | undefined, res: Server
     res.write = OWN.write as typeof res.write
     res.end = OWN.end as typeof res.end
   }
-  watchClose(res, state)
-}
-
-function onClose(this: ServerResponse): void {
-  const o = STATES.get(this)?.outcome
-  if (o?.kind === 'miss') o.fill?.abandon()
-}
-
-/**
- * A response that never completes (client gone, stream destroyed) must release the requests waiting
- * on its fill at once rather than after the lock timeout. Only a fill others may wait on needs
- * this: the listener costs several µs per response, and nothing else is lost without it.
- */
-export function watchClose(res: ServerResponse, state: RequestState): void {
-  const outcome = state.outcome
-  if (state.watchingClose || outcome.kind !== 'miss' || outcome.fill?.coalesces !== true) return
-  state.watchingClose = true
-  res.once('close', onClose)
 }

@@ -105,9 +105,8 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill
       request[FILL] = fill
-      // Hijacked replies and aborted requests never reach onSend: let waiters go. Without waiters
-      // there is nothing to release, and the listener costs more than the rest of the miss.
-      if (fill.coalesces) reply.raw.once('close', () => fill.abandon())
+      // Hijacked replies and aborted requests never reach onSend: let waiters go.
+      fill.abandonOnClose(reply.raw)
     }
     return false
   }
