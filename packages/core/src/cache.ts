@@ -89,6 +89,9 @@ class LarderCache implements Cache, EngineContext {
   readonly counters: CacheStats = emptyStats()
   private readonly defaults: ResolvedRoute
   private readonly flights = new Flights()
+  // Bound once: a closure per lookup would be garbage on every request.
+  private readonly storeGet = (key: string): MaybePromise<CacheEntry | undefined> => this.store.get(key)
+  private readonly storeMark = (key: string, path: string): MaybePromise<number> => this.store.mark(key, path)
   private clientDirectivesHonoured = false
   private closed = false
   private lastWarned = new Map<string, number>()
@@ -191,7 +194,7 @@ class LarderCache implements Cache, EngineContext {
     if (refresh) return this.afterGet(undefined, req)
     let got: MaybePromise<CacheEntry | undefined>
     try {
-      got = this.call('get', () => this.store.get(key))
+      got = this.call('get', this.storeGet, key)
     } catch (e) {
       return this.failed(e, 'get', key, logger)
     }
@@ -219,7 +222,7 @@ class LarderCache implements Cache, EngineContext {
     const key = variantKey(req.key, pointerNames(pointer), req.info.headers, this.config)
     let got: MaybePromise<CacheEntry | undefined>
     try {
-      got = this.call('get', () => this.store.get(key))
+      got = this.call('get', this.storeGet, key)
     } catch (e) {
       return this.failed(e, 'get', key, req.logger)
     }
@@ -260,22 +263,29 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
-    const { key, info, route, logger } = req
     const normalised = indexPath(req.path)
-    const fillFor = (mark: number): Outcome => {
-      this.counters.misses++
-      return { kind: 'miss', fill: new Fill(this, key, normalised, route, info, mark, flight, logger, req.credentialed) }
-    }
-    const onError = (e: unknown): Outcome => {
-      flight?.settle(undefined)
-      return this.failed(e, 'mark', key, logger)
-    }
+    let mark: MaybePromise<number>
     try {
-      const mark = this.call('mark', () => this.store.mark(key, normalised))
-      return isPromise(mark) ? mark.then(fillFor, onError) : fillFor(mark)
+      mark = this.call('mark', this.storeMark, req.key, normalised)
     } catch (e) {
-      return onError(e)
+      return this.markFailed(e, req, flight)
     }
+    // A synchronous store (memory) takes no closures: this runs on every miss.
+    if (!isPromise(mark)) return this.fill(req, flight, normalised, mark)
+    return mark.then(
+      (m) => this.fill(req, flight, normalised, m),
+      (e: unknown) => this.markFailed(e, req, flight),
+    )
+  }
+
+  private fill(req: Pending, flight: Flight | undefined, normalised: string, mark: number): Outcome {
+    this.counters.misses++
+    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentialed) }
+  }
+
+  private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
+    flight?.settle(undefined)
+    return this.failed(error, 'mark', req.key, req.logger)
   }
 
   private bypass(reason: string): Outcome {
@@ -289,12 +299,12 @@ class LarderCache implements Cache, EngineContext {
     return this.bypass('store-error')
   }
 
-  call<T>(op: string, fn: () => MaybePromise<T>): MaybePromise<T> {
+  call<T, A = undefined, B = undefined>(op: string, fn: (a: A, b: B) => MaybePromise<T>, a?: A, b?: B): MaybePromise<T> {
     const breaker = this.breaker
     if (breaker !== undefined && !breaker.allow()) throw new CircuitOpenError()
     let result: MaybePromise<T>
     try {
-      result = fn()
+      result = fn(a as A, b as B)
     } catch (e) {
       breaker?.failure()
       throw e

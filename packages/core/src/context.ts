@@ -9,8 +9,8 @@ export interface EngineContext {
   readonly counters: CacheStats
   /** Counts and reports a failure; never throws. */
   report(error: unknown, context: ErrorContext, logger: Logger | undefined): void
-  /** Runs a store operation under larder's deadline; a sync throw becomes a rejection. */
-  call<T>(op: string, fn: () => MaybePromise<T>): MaybePromise<T>
+  /** Runs a store operation (with up to two arguments, so callers need no closure) under larder's deadline and breaker. */
+  call<T, A = undefined, B = undefined>(op: string, fn: (a: A, b: B) => MaybePromise<T>, a?: A, b?: B): MaybePromise<T>
   /** An invalidation the store could not apply: it is retried, and the cache bypassed, until it is. */
   missedInvalidation(targets: InvalidationTargets): void
 }

@@ -11,6 +11,12 @@ import type { CacheEntry, Logger, RequestInfo, ResponseHeaders } from './types.j
 
 type FillState = 'waiting-for-head' | 'capturing' | 'done'
 
+// Most fills of an uncacheable route are refused at start: they share these until they capture.
+// Frozen, so a push outside capturing would throw instead of leaking into every other fill.
+const NO_CHUNKS = Object.freeze([]) as unknown as Uint8Array[]
+const NO_VARY: readonly string[] = Object.freeze([])
+const NO_HEADERS: ResponseHeaders = Object.freeze({})
+
 /**
  * The capture of one miss's response, from its status line to the store. An adapter calls
  * `start` when the status and headers are known, `push` for every body chunk as it passes to the
@@ -20,12 +26,12 @@ type FillState = 'waiting-for-head' | 'capturing' | 'done'
  */
 export class Fill {
   private state: FillState = 'waiting-for-head'
-  private chunks: Uint8Array[] = []
+  private chunks = NO_CHUNKS
   private bytes = 0
   private status = 0
   private ttlMs = 0
-  private vary: string[] = []
-  private headers: ResponseHeaders = {}
+  private vary = NO_VARY
+  private headers = NO_HEADERS
   private watchingClose = false
 
   constructor(
@@ -73,6 +79,7 @@ export class Fill {
       return false
     }
     this.state = 'capturing'
+    this.chunks = []
     this.status = status
     this.ttlMs = decision.ttlMs
     this.vary = decision.vary
@@ -118,7 +125,7 @@ export class Fill {
     }
     const now = Date.now()
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
-    this.chunks = []
+    this.chunks = NO_CHUNKS
     const headers = storableHeaders(this.headers, this.ctx.config.statusHeader)
     // Every entry gets a validator, so conditional requests can be answered with 304.
     if (headers['etag'] === undefined && headers['last-modified'] === undefined) headers['etag'] = bodyEtag(body)
@@ -165,7 +172,7 @@ export class Fill {
   /** `uncacheable`: the response itself ruled out sharing (see Flights.passes). */
   private drop(uncacheable = false): void {
     this.state = 'done'
-    this.chunks = []
+    this.chunks = NO_CHUNKS
     this.release(undefined, uncacheable)
   }
 

@@ -58,7 +58,15 @@ export function clientDirective(headers: RequestHeaders): 'bypass' | 'refresh' |
 }
 
 /** `vary`: the request headers the response varies on that the key does not already include, sorted. */
-export type StoreDecision = { store: true; ttlMs: number; vary: string[] } | { store: false; reason: string }
+export type StoreDecision = { store: true; ttlMs: number; vary: string[] } | { readonly store: false; readonly reason: string }
+
+// Most misses of an uncacheable route end in a refusal: one shared object per reason, not one per response.
+const REFUSALS = new Map<string, StoreDecision>()
+function refuse(reason: string): StoreDecision {
+  let r = REFUSALS.get(reason)
+  if (r === undefined) REFUSALS.set(reason, (r = Object.freeze({ store: false, reason })))
+  return r
+}
 
 /**
  * Whether a response may be stored, and for how long. Freshness: s-maxage, then max-age, then the
@@ -69,24 +77,24 @@ export type StoreDecision = { store: true; ttlMs: number; vary: string[] } | { s
  * must-revalidate.
  */
 export function responseDecision(status: number, headers: ResponseHeaders, route: ResolvedRoute, credentialed: boolean): StoreDecision {
-  if (!route.statuses.has(status)) return { store: false, reason: 'status' }
+  if (!route.statuses.has(status)) return refuse('status')
   const veto = headerVeto(headers, route)
-  if (veto) return { store: false, reason: veto }
-  if (credentialed && !sharedWithAuthorized(headers)) return { store: false, reason: 'credentials' }
+  if (veto) return refuse(veto)
+  if (credentialed && !sharedWithAuthorized(headers)) return refuse('credentials')
   const vary: string[] = []
   for (const name of headerTokens(headers['vary'])) {
-    if (name === '*') return { store: false, reason: 'vary' }
+    if (name === '*') return refuse('vary')
     if (!route.keyedHeaders.has(name) && !vary.includes(name)) vary.push(name)
   }
   vary.sort()
   const length = Number(headers['content-length'])
-  if (length > route.maxBodyBytes) return { store: false, reason: 'too-large' }
+  if (length > route.maxBodyBytes) return refuse('too-large')
   let ttlMs = route.ttlMs
   if (route.respectCacheControl) {
     const cc = parseCacheControl(headers['cache-control'])
     const seconds = deltaSeconds(cc, 's-maxage') ?? deltaSeconds(cc, 'max-age')
     if (seconds !== undefined) {
-      if (seconds === 0) return { store: false, reason: 'max-age=0' }
+      if (seconds === 0) return refuse('max-age=0')
       ttlMs = seconds * 1000
     }
   }
