@@ -20,14 +20,12 @@ export interface HeaderSemanticsResult {
   addedNs: number
 }
 
-class NullSink implements HeaderSink {
-  readonly out: Record<string, HeaderValue> = {}
-  has(): boolean {
-    return false
-  }
-  set(name: string, value: HeaderValue): void {
-    this.out[name] = value
-  }
+/** Collects replayed headers into a plain object (no response to write to). */
+const OBJECT_SINK: HeaderSink<Record<string, HeaderValue>> = {
+  has: () => false,
+  set: (out, name, value) => {
+    out[name] = value
+  },
 }
 
 const request = {
@@ -53,9 +51,9 @@ async function main(): Promise<void> {
   const larderHit = (): number => {
     const outcome = cache.handle(info, route)
     if (outcome instanceof Promise || outcome.kind !== 'hit') throw new Error('expected a synchronous hit')
-    const sink = new NullSink()
-    replayHeaders(outcome.entry, Date.now(), sink, 'x-cache', 'HIT', outcome.notModified)
-    return Object.keys(sink.out).length
+    const out: Record<string, HeaderValue> = {}
+    replayHeaders(outcome.entry, Date.now(), OBJECT_SINK, out, 'x-cache', 'HIT', outcome.notModified)
+    return Object.keys(out).length
   }
   const libraryHit = (): number => {
     const outcome = cache.handle(info, route)

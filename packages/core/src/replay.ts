@@ -4,14 +4,15 @@ import type { CacheEntry, HeaderSink } from './types.js'
 /**
  * Applies a stored entry's headers to a response. Headers already set by middleware that ran
  * before the cache (CORS, security headers) describe this request and win over the stored copy.
+ * The sink is one object per adapter and the response is passed beside it: nothing is allocated per hit.
  */
-export function replayHeaders(entry: CacheEntry, now: number, sink: HeaderSink, statusHeader: string | undefined, status: string, notModified = false): void {
+export function replayHeaders<T>(entry: CacheEntry, now: number, sink: HeaderSink<T>, target: T, statusHeader: string | undefined, status: string, notModified = false): void {
   const headers = entry.headers
   for (const name in headers) {
     if (notModified && !NOT_MODIFIED_HEADERS.has(name)) continue
-    if (!sink.has(name)) sink.set(name, headers[name]!)
+    if (!sink.has(target, name)) sink.set(target, name, headers[name]!)
   }
-  sink.set('age', String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))))
-  if (!notModified) sink.set('content-length', String(entry.body.byteLength))
-  if (statusHeader !== undefined) sink.set(statusHeader, status)
+  sink.set(target, 'age', String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))))
+  if (!notModified) sink.set(target, 'content-length', String(entry.body.byteLength))
+  if (statusHeader !== undefined) sink.set(target, statusHeader, status)
 }

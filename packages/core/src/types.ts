@@ -84,7 +84,7 @@ export interface ErrorContext {
 }
 
 /** Where an adapter applies replayed headers. */
-export interface HeaderSink {
-  has(name: string): boolean
-  set(name: string, value: HeaderValue): void
+export interface HeaderSink<T> {
+  has(target: T, name: string): boolean
+  set(target: T, name: string, value: HeaderValue): void
 }

@@ -1,18 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
+import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse, RequestState, stateOf } from './response-hooks.js'
 
 export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
 
-class ResponseSink implements HeaderSink {
-  constructor(private readonly res: ServerResponse) {}
-  has(name: string): boolean {
-    return this.res.hasHeader(name)
-  }
-  set(name: string, value: HeaderValue): void {
-    this.res.setHeader(name, value)
-  }
+const RESPONSE_SINK: HeaderSink<ServerResponse> = {
+  has: (res, name) => res.hasHeader(name),
+  set: (res, name, value) => void res.setHeader(name, value),
 }
 
 // Express 5's req.host keeps the port. Express 4's req.host is a deprecated alias of hostname
@@ -34,7 +29,7 @@ function hostOf(req: Request): string | undefined {
 
 function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
   res.statusCode = notModified ? 304 : entry.status
-  replayHeaders(entry, Date.now(), new ResponseSink(res), statusHeader, STATUS.hit, notModified)
+  replayHeaders(entry, Date.now(), RESPONSE_SINK, res, statusHeader, STATUS.hit, notModified)
   if (notModified || req.method === 'HEAD') res.end()
   else res.end(entry.body)
 }

@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderValue, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -29,14 +29,9 @@ declare module 'fastify' {
 const FILL = Symbol('larder.fill')
 type LarderRequest = FastifyRequest & { [FILL]?: Fill | null }
 
-class ReplySink implements HeaderSink {
-  constructor(private readonly reply: FastifyReply) {}
-  has(name: string): boolean {
-    return this.reply.hasHeader(name)
-  }
-  set(name: string, value: HeaderValue): void {
-    void this.reply.header(name, value)
-  }
+const REPLY_SINK: HeaderSink<FastifyReply> = {
+  has: (reply, name) => reply.hasHeader(name),
+  set: (reply, name, value) => void reply.header(name, value),
 }
 
 const READS = new Set(['GET', 'HEAD'])
@@ -87,12 +82,12 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       const entry = outcome.entry
       if (outcome.notModified) {
         void reply.code(304)
-        replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit, true)
+        replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, STATUS.hit, true)
         void reply.send()
         return true
       }
       void reply.code(entry.status)
-      replayHeaders(entry, Date.now(), new ReplySink(reply), statusHeader, STATUS.hit)
+      replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, STATUS.hit)
       // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
       const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
       // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
