@@ -11,6 +11,8 @@ export interface Profile {
   rounds: number
   connections: number
   slowOrigin: { seconds: number; rounds: number; connections: number }
+  /** The one-process miss comparison: many short rounds, so each pair of routes is measured close together in time. */
+  missTogether: { seconds: number; rounds: number }
   stampede: { rounds: number; concurrency: number }
   invalidation: { memorySizes: number[]; redisSizes: number[]; samples: number }
   memoryEntries: number
@@ -23,6 +25,7 @@ export const FULL: Profile = {
   rounds: 5,
   connections: 50,
   slowOrigin: { seconds: 5, rounds: 3, connections: 50 },
+  missTogether: { seconds: 1, rounds: 12 },
   stampede: { rounds: 3, concurrency: 500 },
   invalidation: { memorySizes: [1e3, 1e5, 1e6], redisSizes: [1e3, 1e4, 1e5], samples: 200 },
   memoryEntries: 100_000,
@@ -35,6 +38,7 @@ export const QUICK: Profile = {
   seconds: 1,
   rounds: 1,
   slowOrigin: { ...FULL.slowOrigin, seconds: 1.5, rounds: 1 },
+  missTogether: { seconds: 1, rounds: 1 },
   stampede: { ...FULL.stampede, rounds: 1 },
   invalidation: { memorySizes: [1e3, 1e4, 1e5], redisSizes: [1e3, 1e4], samples: 30 },
   memoryEntries: 20_000,

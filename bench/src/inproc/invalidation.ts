@@ -10,11 +10,21 @@ import { createCache, memoryStore, type CacheEntry, type Store } from '@larder/c
 import { quantile, median } from '../load.js'
 import { connectRedis, loadRedisStore } from '../servers/stores.js'
 
+export interface Timing {
+  median: number
+  p99: number
+}
+
 export interface SizeTiming {
   entries: number
   fillSeconds: number
-  tag: { median: number; p99: number }
-  path: { median: number; p99: number }
+  tag: Timing
+  path: Timing
+  /**
+   * Memory store only: the same keys deleted from a plain Map of the same size. No index can do
+   * less than this per removed entry, so how it grows with size is memory latency, not larder.
+   */
+  floor?: { tag: Timing; path: Timing }
 }
 export type InvalidationResult = { sizes: SizeTiming[] } | { skipped: string }
 
@@ -49,6 +59,34 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now()
   await fn()
   return performance.now() - t
+}
+
+const timing = (times: number[]): Timing => ({ median: median(times), p99: quantile(times, 0.99) })
+
+/** The tag's members: every entry i with i % groups === g. */
+function membersOf(g: number, size: number, groups: number): number[] {
+  return Array.from({ length: Math.ceil((size - g) / groups) }, (_, k) => g + k * groups).filter((i) => i < size)
+}
+
+/** The floor: the same samples' keys deleted from (and put back into) a plain Map of `size` entries. */
+function plainMapFloor(size: number, groups: number, samples: number): { tag: Timing; path: Timing } {
+  const map = new Map<string, { i: number }>()
+  for (let i = 0; i < size; i++) map.set(keyOf(i), { i })
+  const remove = (keys: readonly string[]): number => {
+    const t = performance.now()
+    for (const k of keys) map.delete(k)
+    const elapsed = performance.now() - t
+    for (const k of keys) map.set(k, { i: 0 })
+    return elapsed
+  }
+  const tagTimes: number[] = []
+  const pathTimes: number[] = []
+  for (let s = 0; s < samples; s++) {
+    const g = (s * 7919) % groups
+    tagTimes.push(remove(membersOf(g, size, groups).map(keyOf)))
+    pathTimes.push(remove([keyOf((s * 104_729) % size)]))
+  }
+  return { tag: timing(tagTimes), path: timing(pathTimes) }
 }
 
 async function main(): Promise<void> {
@@ -86,19 +124,13 @@ async function main(): Promise<void> {
       const g = (s * 7919) % groups
       tagTimes.push(await timed(() => cache.invalidate({ tags: [`g${g}`] })))
       // Put the tag's entries back (untimed) so the size stays the same.
-      const members = Array.from({ length: Math.ceil((size - g) / groups) }, (_, k) => g + k * groups).filter((i) => i < size)
-      await Promise.all(members.map((i) => put(store, i, groups)))
+      await Promise.all(membersOf(g, size, groups).map((i) => put(store, i, groups)))
       const i = (s * 104_729) % size
       pathTimes.push(await timed(() => cache.invalidate({ paths: [pathOf(i)] })))
       await put(store, i, groups)
     }
-    out.push({
-      entries: size,
-      fillSeconds,
-      tag: { median: median(tagTimes), p99: quantile(tagTimes, 0.99) },
-      path: { median: median(pathTimes), p99: quantile(pathTimes, 0.99) },
-    })
     await done()
+    out.push({ entries: size, fillSeconds, tag: timing(tagTimes), path: timing(pathTimes), floor: kind === 'redis' ? undefined : plainMapFloor(size, groups, samples) })
   }
   console.log(JSON.stringify({ sizes: out }))
   process.exit(0)

@@ -3,7 +3,7 @@ import apicache from 'apicache'
 import { larder } from '@larder/express'
 import express, { type Request, type RequestHandler, type Response } from 'express'
 import routeCache from 'route-cache'
-import { CONTENT_TYPE, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
+import { CONTENT_TYPE, NOOP_ROUTE, PLAIN_ROUTES, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
 import { closers, larderCache } from './stores.js'
 import { REDIS_URL, type ServerSpec } from './spec.js'
 
@@ -32,6 +32,7 @@ async function apicacheInstance(spec: ServerSpec): Promise<typeof apicache> {
 export async function expressServer(spec: ServerSpec, origin: Origin): Promise<Server> {
   const app = express()
   let read: RequestHandler[] = []
+  let noStore: RequestHandler[] = []
   let onWrite = (_req: Request): void => {}
 
   switch (spec.cache) {
@@ -56,6 +57,9 @@ export async function expressServer(spec: ServerSpec, origin: Origin): Promise<S
       read = [routeCache.cacheSeconds(300)]
       onWrite = (req) => routeCache.removeCache(req.originalUrl)
       break
+    case 'larder-route':
+      noStore = [larder(await larderCache(spec))]
+      break
     case 'noop':
       app.use((_req, _res, next) => next())
       break
@@ -74,10 +78,15 @@ export async function expressServer(spec: ServerSpec, origin: Origin): Promise<S
     })
   }
   // Never cacheable: what a cache costs when it cannot help.
-  app.get('/nostore/users/:id', async (req: Request<{ id: string }>, res: Response) => {
+  const noStoreHandler = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
     res.setHeader('cache-control', 'no-store')
     res.json(await origin.read(req.params.id, 0))
-  })
+  }
+  app.get('/nostore/users/:id', ...noStore, noStoreHandler)
+  if (spec.cache === 'larder-route') {
+    for (const prefix of PLAIN_ROUTES) app.get(`${prefix}/nostore/users/:id`, noStoreHandler)
+    app.get(`${NOOP_ROUTE}/nostore/users/:id`, (_req, _res, next) => next(), noStoreHandler)
+  }
 
   return new Promise((resolve) => {
     const server = app.listen(0, '127.0.0.1', () => resolve(server))

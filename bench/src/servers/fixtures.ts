@@ -28,6 +28,10 @@ export const CONTENT_TYPE = 'application/json; charset=utf-8'
 /** The prebuilt body the ceiling servers answer with (what a hit of /users/1 replays). */
 export const PREBUILT = Buffer.from(JSON.stringify(userRecord('1')))
 
+/** Routes of the `larder-route` servers that never run larder: the same no-store route, twice, and behind a do-nothing middleware. */
+export const PLAIN_ROUTES = ['/plain', '/plain2'] as const
+export const NOOP_ROUTE = '/noop'
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**

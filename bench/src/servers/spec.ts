@@ -4,8 +4,10 @@ export type Framework = 'node' | 'express' | 'fastify'
  * `ceiling`: answers every request from a prebuilt Buffer without running the route (the framework's limit).
  * `noop`: registers what larder registers (an Express middleware; Fastify onRequest and onSend hooks on every
  * route) doing nothing: the framework's price of any middleware, before larder's own code.
+ * `larder-route`: larder on `/nostore/users/:id` only, beside the same route without it (`/plain/…`, twice) and with a
+ * do-nothing middleware (`/noop/…`), all in one process: the miss overhead without process-to-process noise.
  */
-export type CacheKind = 'none' | 'noop' | 'ceiling' | 'larder' | 'apicache' | 'route-cache'
+export type CacheKind = 'none' | 'noop' | 'ceiling' | 'larder' | 'larder-route' | 'apicache' | 'route-cache'
 export type StoreKind = 'memory' | 'redis'
 
 export interface ServerSpec {
@@ -25,7 +27,7 @@ export type ControlMessage = { type: 'stats' } | { type: 'reset' }
 
 /** A server's name, and its identity in the pool: specs with the same name are the same server. */
 export function describeSpec(spec: ServerSpec): string {
-  const hasStore = spec.cache === 'larder' || spec.cache === 'apicache'
+  const hasStore = spec.cache === 'larder' || spec.cache === 'larder-route' || spec.cache === 'apicache'
   const name = hasStore ? `${spec.framework}-${spec.cache}/${spec.store ?? 'memory'}` : `${spec.framework}-${spec.cache}`
   return spec.replica === undefined ? name : `${name}#${spec.replica}`
 }
