@@ -31,13 +31,16 @@ export class RequestState {
 
   constructor(public outcome: Outcome) {}
 
-  /** The status line is being written: a fill decides whether to capture, a mutation may hold it. */
-  onHead(res: ServerResponse, status: number, headers: () => ResponseHeaders): void {
+  /**
+   * The status line is being written: a fill decides whether to capture, a mutation may hold it.
+   * `writeHeadArgs`: the arguments of the writeHead call that writes it, whose headers count too.
+   */
+  onHead(res: ServerResponse, status: number, writeHeadArgs: unknown[] | undefined): void {
     this.phase = 'passing'
     const outcome = this.outcome
-    if (outcome.kind === 'miss' && outcome.fill !== undefined) outcome.fill.start(status, headers())
+    if (outcome.kind === 'miss' && outcome.fill !== undefined) outcome.fill.start(status, headersWith(res, writeHeadArgs))
     else if (outcome.kind === 'mutation') {
-      const pending = outcome.mutation.complete(status, headers())
+      const pending = outcome.mutation.complete(status, headersWith(res, writeHeadArgs))
       if (pending !== undefined) {
         this.phase = 'holding'
         void pending.then(() => {
@@ -59,8 +62,9 @@ export function stateOf(res: ServerResponse): RequestState | undefined {
 }
 
 /** Merges the headers passed to `writeHead(status, [reason], headers)` over those already set. */
-function headersWith(res: ServerResponse, args: unknown[]): ResponseHeaders {
+function headersWith(res: ServerResponse, args: unknown[] | undefined): ResponseHeaders {
   const base = res.getHeaders()
+  if (args === undefined) return base
   const extra = typeof args[1] === 'string' ? args[2] : args[1]
   if (extra === undefined || extra === null || typeof extra !== 'object') return base
   const merged: Record<string, number | string | string[] | undefined> = { ...base }
@@ -80,7 +84,7 @@ function encodingOf(args: unknown[]): BufferEncoding | undefined {
 }
 
 function writeHeadHook(res: ServerResponse, state: RequestState, args: unknown[]): unknown {
-  if (state.phase === 'open') state.onHead(res, args[0] as number, () => headersWith(res, args))
+  if (state.phase === 'open') state.onHead(res, args[0] as number, args)
   if (state.phase === 'holding') {
     state.hold('writeHead', args)
     return res
@@ -93,7 +97,7 @@ function writeHeadHook(res: ServerResponse, state: RequestState, args: unknown[]
  * hold the call while a mutation invalidates, copy the chunk to the fill. False: the call was held.
  */
 function beforeBody(res: ServerResponse, state: RequestState, method: 'write' | 'end', args: unknown[]): boolean {
-  if (state.phase === 'open' && !res.headersSent) state.onHead(res, res.statusCode, () => res.getHeaders())
+  if (state.phase === 'open' && !res.headersSent) state.onHead(res, res.statusCode, undefined)
   if (state.phase === 'holding') {
     state.hold(method, args)
     return false
@@ -152,10 +156,14 @@ function patch(proto: object): Originals {
   for (const method of METHODS) {
     const original = originals[method]
     const hook = HOOKS[method]
-    // Responses larder is not capturing (hits, routes that opt out) go straight through.
-    const wrapper = function (this: ServerResponse, ...args: unknown[]): unknown {
+    // Responses larder is not capturing (hits, routes without larder) go straight through, without
+    // an array of their arguments: every response of the app passes here.
+    const wrapper = function (this: ServerResponse): unknown {
       const state = STATES.get(this)
-      return state !== undefined && state.viaPrototype ? hook(this, state, args) : original.apply(this, args)
+      // eslint-disable-next-line prefer-rest-params
+      if (state === undefined || !state.viaPrototype) return original.apply(this, arguments as unknown as unknown[])
+      // eslint-disable-next-line prefer-rest-params
+      return hook(this, state, Array.prototype.slice.call(arguments))
     }
     UNWRAPPED.set(wrapper, original)
     target[method] = wrapper
