@@ -43,17 +43,41 @@ interface Mark {
   at: number
 }
 
-function addTo<K>(index: Map<K, Set<Node>>, k: K, node: Node): void {
-  const set = index.get(k)
-  if (set === undefined) index.set(k, new Set([node]))
-  else set.add(node)
+// An index slot holds its only node directly and becomes a Set at the second. Most paths have one
+// variant: a Set for each would cost about 150 bytes per entry and one more memory access per removal.
+type Slot = Node | Set<Node>
+type Index<K> = Map<K, Slot>
+
+/** Adds `node` under `k`; returns how many nodes `k` now holds. */
+function addTo<K>(index: Index<K>, k: K, node: Node): number {
+  const slot = index.get(k)
+  if (slot === undefined) {
+    index.set(k, node)
+    return 1
+  }
+  if (slot instanceof Set) return slot.add(node).size
+  if (slot === node) return 1
+  index.set(k, new Set([slot, node]))
+  return 2
 }
 
-function removeFrom<K>(index: Map<K, Set<Node>>, k: K, node: Node): void {
-  const set = index.get(k)
-  if (set === undefined) return
-  set.delete(node)
-  if (set.size === 0) index.delete(k)
+function removeFrom<K>(index: Index<K>, k: K, node: Node): void {
+  const slot = index.get(k)
+  if (slot === undefined) return
+  if (slot instanceof Set) {
+    slot.delete(node)
+    if (slot.size === 0) index.delete(k)
+  } else if (slot === node) index.delete(k)
+}
+
+/** A copy of a slot's nodes, oldest first, safe to remove while iterating. */
+function nodesOf(slot: Slot | undefined): Node[] {
+  if (slot === undefined) return []
+  return slot instanceof Set ? [...slot] : [slot]
+}
+
+function oldestOf(slot: Slot): Node {
+  return slot instanceof Set ? slot.values().next().value! : slot
 }
 
 /**
@@ -71,10 +95,10 @@ export class MemoryStore implements Store {
   private head: Node | undefined = undefined
   private tail: Node | undefined = undefined
   private bytes = 0
-  private readonly byTag = new Map<string, Set<Node>>()
-  private readonly byPath = new Map<string, Set<Node>>()
+  private readonly byTag: Index<string> = new Map()
+  private readonly byPath: Index<string> = new Map()
   // Expiry buckets by whole second (the second an entry is past its expiresAt).
-  private readonly byExpiry = new Map<number, Set<Node>>()
+  private readonly byExpiry: Index<number> = new Map()
   private sweptThrough = Math.floor(Date.now() / 1000)
   // Invalidation marks in time order: re-marking moves an id to the end.
   private readonly marks = new Map<string, Mark>()
@@ -137,13 +161,12 @@ export class MemoryStore implements Store {
     this.entries.set(key, node)
     this.pushHead(node)
     this.bytes += size
-    addTo(this.byPath, node.path, node)
+    const variants = addTo(this.byPath, node.path, node)
     for (const tag of node.tags) addTo(this.byTag, tag, node)
     addTo(this.byExpiry, node.bucket, node)
-    const variants = this.byPath.get(node.path)!
-    if (variants.size > this.maxVariantsPerPath) {
+    if (variants > this.maxVariantsPerPath) {
       // A Set iterates in insertion order: the first is the path's oldest variant.
-      this.remove(variants.values().next().value!)
+      this.remove(oldestOf(this.byPath.get(node.path)!))
       this.evictions++
     }
     while ((this.bytes > this.maxBytes || this.entries.size > this.maxEntries) && this.tail !== undefined && this.tail !== node) {
@@ -215,7 +238,7 @@ export class MemoryStore implements Store {
     for (let second = this.sweptThrough + 1; second <= through; second++) {
       const bucket = this.byExpiry.get(second)
       if (bucket === undefined) continue
-      for (const node of [...bucket]) {
+      for (const node of nodesOf(bucket)) {
         this.remove(node)
         this.expirations++
       }
@@ -247,9 +270,8 @@ export class MemoryStore implements Store {
     }
   }
 
-  private removeAll(set: Set<Node> | undefined): number {
-    if (set === undefined) return 0
-    const nodes = [...set]
+  private removeAll(slot: Slot | undefined): number {
+    const nodes = nodesOf(slot)
     for (const node of nodes) this.remove(node)
     return nodes.length
   }

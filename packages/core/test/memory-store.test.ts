@@ -85,6 +85,30 @@ describe('memoryStore', () => {
     expect(s.stats()).toMatchObject({ entries: 0, tags: 0, paths: 0 })
   })
 
+  it('keeps a path index right as a path goes from one variant to several and back', () => {
+    const s = store({ maxVariantsPerPath: 2 })
+    const put = (key: string): boolean => s.set(key, entry(), { path: '/p', tags: [], since: s.mark() })
+    put('/p?1')
+    // Replacing the only variant must not leave the old node, or a second slot, behind.
+    put('/p?1')
+    expect(s.stats()).toMatchObject({ entries: 1, paths: 1 })
+    put('/p?2')
+    // A third variant evicts the oldest, '/p?1', and only it.
+    put('/p?3')
+    expect(s.get('/p?1')).toBeUndefined()
+    expect(s.get('/p?2')).toBeDefined()
+    expect(s.stats()).toMatchObject({ entries: 2, evictions: 1 })
+    // Down to one variant, then back up: the path still finds every variant it holds.
+    expect(s.invalidate({ keys: ['/p?2'] })).toBe(1)
+    put('/p?4')
+    expect(s.invalidate({ paths: ['/p'] })).toBe(2)
+    expect(s.stats()).toMatchObject({ entries: 0, paths: 0 })
+    // A path with a single variant is removed by its key as cleanly.
+    put('/p?5')
+    expect(s.invalidate({ keys: ['/p?5'] })).toBe(1)
+    expect(s.stats()).toMatchObject({ entries: 0, paths: 0 })
+  })
+
   it('invalidates without walking the cache: cost follows what is removed', () => {
     const s = store({ maxBytes: 1024 * 1024 * 1024 })
     const e = entry(10)
