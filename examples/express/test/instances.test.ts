@@ -48,6 +48,7 @@ await describeWithRedis('pnpm demo:instances: invalidation across two processes 
       'GET /users/1 Fastify 200 HIT',
       'PUT /users/1 Fastify 200 -',
       'GET /users/1 Express 200 MISS',
+      'GET /users/1 Express 200 HIT',
       'GET /users/1 Fastify 200 HIT',
     ])
     expect(rows[4]).toContain('read "Ada King"')
