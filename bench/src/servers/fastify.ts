@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import larderPlugin from '@larder/fastify'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
-import { CONTENT_TYPE, NOOP_ROUTE, PLAIN_ROUTES, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
+import { CONTENT_TYPE, HIT_HEADERS, NOOP_ROUTE, PLAIN_ROUTES, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
 import { larderCache } from './stores.js'
 import type { ServerSpec } from './spec.js'
 
@@ -14,6 +14,12 @@ export async function fastifyServer(spec: ServerSpec, origin: Origin): Promise<S
       // The Fastify ceiling: an onRequest hook answering every request from a prebuilt Buffer.
       app.addHook('onRequest', (_request, reply, done) => {
         void reply.header('content-type', CONTENT_TYPE).send(PREBUILT)
+        done()
+      })
+      break
+    case 'ceiling-headers':
+      app.addHook('onRequest', (_request, reply, done) => {
+        void reply.header('content-type', CONTENT_TYPE).headers(HIT_HEADERS).send(PREBUILT)
         done()
       })
       break

@@ -2,6 +2,7 @@
  * The one route every scenario measures: a JSON user record of about 1 KB, served by an "origin"
  * (the handler) that counts its calls and may wait like a database query would.
  */
+import { createHash } from 'node:crypto'
 
 const ROLES = ['admin', 'editor', 'viewer', 'billing', 'support']
 
@@ -27,6 +28,9 @@ export const CONTENT_TYPE = 'application/json; charset=utf-8'
 
 /** The prebuilt body the ceiling servers answer with (what a hit of /users/1 replays). */
 export const PREBUILT = Buffer.from(JSON.stringify(userRecord('1')))
+
+/** The headers a larder hit adds to the record's Content-Type (ETag as larder derives one, Age, X-Cache). */
+export const HIT_HEADERS = { etag: `"${createHash('sha1').update(PREBUILT).digest('base64url')}"`, age: '0', 'x-cache': 'HIT' } as const
 
 /** Routes of the `larder-route` servers that never run larder: the same no-store route, twice, and behind a do-nothing middleware. */
 export const PLAIN_ROUTES = ['/plain', '/plain2'] as const
