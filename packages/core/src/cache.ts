@@ -241,13 +241,11 @@ class LarderCache implements Cache, EngineContext {
       // Stored for anonymous callers and not marked shareable: this caller gets the handler.
       return this.bypass('credentials')
     }
-    // A HEAD response has no body to store; it must never become the GET entry.
-    if (req.head) {
-      this.counters.misses++
-      return { kind: 'miss', fill: undefined }
-    }
+    // A HEAD may wait on a GET's miss (until its entry is written, which can outlast the response) and
+    // be answered from it; its own response has no body to store and must never become the GET entry.
     const flight = this.flights.get(req.key)
     if (flight !== undefined) return this.follow(flight, req)
+    if (req.head) return this.headMiss()
     if (this.flights.passes(req.key)) return this.lead(req, undefined)
     return this.lead(req, this.flights.begin(req.key))
   }
@@ -259,7 +257,12 @@ class LarderCache implements Cache, EngineContext {
     const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
     if (shared !== undefined && sameVariant && (!req.credentialed || sharedWithAuthorized(shared.entry.headers))) return this.hit(shared.entry, req)
     // Released without a response it may share: run the handler, concurrently with the other waiters.
-    return this.lead(req, undefined)
+    return req.head ? this.headMiss() : this.lead(req, undefined)
+  }
+
+  private headMiss(): Outcome {
+    this.counters.misses++
+    return { kind: 'miss', fill: undefined }
   }
 
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {

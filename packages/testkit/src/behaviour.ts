@@ -56,6 +56,19 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(calls.n).toBe(1)
       })
 
+      it('answers a HEAD that arrives while the GET entry is still being written from that entry', async () => {
+        const calls = counter()
+        const h = await start(userRoutes(new Map([['1', 'ann']]), calls))
+        // The entry lands 60 ms after the GET's response has gone out (within the default storeTimeout).
+        h.store.setDelayMs = 60
+        const get = await h.get('/users/1')
+        const head = await h.get('/users/1', { method: 'HEAD' })
+        expect([get.cache, head.cache]).toEqual(['MISS', 'HIT'])
+        expect(head.body.length).toBe(0)
+        expect(head.headers['content-length']).toBe(String(get.body.length))
+        expect(calls.n).toBe(1)
+      })
+
       it('never stores a HEAD miss as the GET entry', async () => {
         const calls = counter()
         const h = await start(userRoutes(new Map([['1', 'ann']]), calls))

@@ -22,6 +22,8 @@ export class ControlledStore implements Store {
   readonly name: string
   mode: 'ok' | 'down' | 'hang' = 'ok'
   invalidateDelayMs = 0
+  /** Delays every write: the entry lands after the response that filled it has gone out. */
+  setDelayMs = 0
   calls = 0
 
   constructor(readonly inner: Store) {
@@ -42,7 +44,11 @@ export class ControlledStore implements Store {
     return this.run(() => this.inner.mark(key, path))
   }
   set(key: string, entry: CacheEntry, meta: EntryMeta): boolean | Promise<boolean> {
-    return this.run(() => this.inner.set(key, entry, meta))
+    if (this.setDelayMs === 0) return this.run(() => this.inner.set(key, entry, meta))
+    return this.run(async () => {
+      await new Promise((r) => setTimeout(r, this.setDelayMs))
+      return this.inner.set(key, entry, meta)
+    })
   }
   invalidate(targets: InvalidationTargets): number | Promise<number> {
     return this.run(async () => {
