@@ -79,6 +79,8 @@ export const fmt = {
   ms: (n: number): string => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : Math.round(n).toString()) : '—'),
   ratio: (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—'),
   pct: (n: number): string => (Number.isFinite(n) ? `${(n * 100).toFixed(1)}%` : '—'),
+  /** A change in percent with its sign: +3.0%, -1.2%. */
+  signedPct: (n: number): string => (Number.isFinite(n) && n >= 0 ? '+' : '') + fmt.pct(n),
   us: (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—'),
 }
 

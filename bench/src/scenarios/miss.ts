@@ -66,7 +66,6 @@ function overhead(results: readonly Measured[], r: Roles): Overhead {
   }
 }
 
-const signed = (n: number): string => (n >= 0 ? '+' : '') + fmt.pct(n)
 
 function table(title: string, results: readonly Measured[], roles: readonly Roles[]): Table {
   const rows = results.map((m) => {
@@ -84,8 +83,8 @@ function table(title: string, results: readonly Measured[], roles: readonly Role
 }
 
 function describe(o: Overhead, middleware: string): string {
-  const parts = [`${fmt.pct(o.lost.larder)} throughput (noise ${fmt.pct(o.lost.noise)})`, `server CPU ${signed(o.extraCpu.larder)} (noise ${fmt.pct(o.extraCpu.noise)})`]
-  if (o.lost.noop !== undefined && o.extraCpu.noop !== undefined) parts.push(`a ${middleware} that does nothing: ${fmt.pct(o.lost.noop)}, CPU ${signed(o.extraCpu.noop)}`)
+  const parts = [`${fmt.pct(o.lost.larder)} throughput (noise ${fmt.pct(o.lost.noise)})`, `server CPU ${fmt.signedPct(o.extraCpu.larder)} (noise ${fmt.pct(o.extraCpu.noise)})`]
+  if (o.lost.noop !== undefined && o.extraCpu.noop !== undefined) parts.push(`a ${middleware} that does nothing: ${fmt.pct(o.lost.noop)}, CPU ${fmt.signedPct(o.extraCpu.noop)}`)
   return parts.join(', ')
 }
 

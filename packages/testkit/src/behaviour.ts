@@ -69,6 +69,33 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(calls.n).toBe(1)
       })
 
+      it('a HEAD released by a GET miss it waited on runs its own handler and never becomes the GET entry', async () => {
+        const calls = counter()
+        const routes: RouteSpec[] = [
+          {
+            method: 'GET',
+            path: '/h',
+            handler: async (req) => {
+              // The first GET is slow and not shareable; every later response is cacheable.
+              if (calls.next() === 1) {
+                await sleep(150)
+                return { headers: { 'cache-control': 'no-store' }, body: { json: { first: true } } }
+              }
+              return { body: { json: { method: req.method } } }
+            },
+          },
+        ]
+        const h = await start(routes)
+        const get = h.get('/h')
+        await sleep(30)
+        const head = await h.get('/h', { method: 'HEAD' })
+        expect([(await get).cache, head.cache]).toEqual(['MISS', 'MISS'])
+        expect(calls.n).toBe(2)
+        const next = await h.get('/h')
+        expect(next.cache).toBe('MISS')
+        expect(next.json()).toEqual({ method: 'GET' })
+      })
+
       it('never stores a HEAD miss as the GET entry', async () => {
         const calls = counter()
         const h = await start(userRoutes(new Map([['1', 'ann']]), calls))

@@ -1,4 +1,5 @@
 import { memoryStore, type CacheEntry, type EntryMeta, type InvalidationTargets, type Store } from '@larder/core'
+import { sleep } from './http.js'
 
 /** Makes a store for one test; suites run once per factory. */
 export interface StoreFactory {
@@ -46,13 +47,13 @@ export class ControlledStore implements Store {
   set(key: string, entry: CacheEntry, meta: EntryMeta): boolean | Promise<boolean> {
     if (this.setDelayMs === 0) return this.run(() => this.inner.set(key, entry, meta))
     return this.run(async () => {
-      await new Promise((r) => setTimeout(r, this.setDelayMs))
+      await sleep(this.setDelayMs)
       return this.inner.set(key, entry, meta)
     })
   }
   invalidate(targets: InvalidationTargets): number | Promise<number> {
     return this.run(async () => {
-      if (this.invalidateDelayMs > 0) await new Promise((r) => setTimeout(r, this.invalidateDelayMs))
+      if (this.invalidateDelayMs > 0) await sleep(this.invalidateDelayMs)
       return this.inner.invalidate(targets)
     })
   }
