@@ -244,10 +244,16 @@ class LarderCache implements Cache, EngineContext {
     // A HEAD may wait on a GET's miss (until its entry is written, which can outlast the response) and
     // be answered from it; its own response has no body to store and must never become the GET entry.
     const flight = this.flights.get(req.key)
-    if (flight !== undefined) return this.follow(flight, req)
+    if (flight !== undefined) {
+      // The leader itself, handled again by an adapter that lost its earlier outcome: waiting would
+      // be waiting on itself until lockTimeout.
+      const raw = req.info.raw
+      if (flight.leader === raw && typeof raw === 'object' && raw !== null) return this.lead(req, undefined)
+      return this.follow(flight, req)
+    }
     if (req.head) return this.headMiss()
     if (this.flights.passes(req.key)) return this.lead(req, undefined)
-    return this.lead(req, this.flights.begin(req.key))
+    return this.lead(req, this.flights.begin(req.key, req.info.raw))
   }
 
   private async follow(flight: Flight, req: Pending): Promise<Outcome> {

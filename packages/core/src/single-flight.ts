@@ -17,6 +17,8 @@ export class Flight {
 
   constructor(
     readonly key: string,
+    /** The leader's request (RequestInfo.raw), to tell it apart from requests that may wait. */
+    readonly leader: unknown,
     private readonly release: (flight: Flight, uncacheable: boolean) => void,
   ) {}
 
@@ -89,8 +91,8 @@ export class Flights {
     this.passing.set(key, Date.now() + PASS_MS)
   }
 
-  begin(key: string): Flight {
-    const flight = new Flight(key, this.releaseFn)
+  begin(key: string, leader?: unknown): Flight {
+    const flight = new Flight(key, leader, this.releaseFn)
     this.byKey.set(key, flight)
     return flight
   }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
-import { hookResponse, RequestState, stateOf } from './response-hooks.js'
+import { hookResponse, RequestState } from './response-hooks.js'
+import { stateOf } from './state-slot.js'
 
 export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
 

@@ -1,5 +1,6 @@
 import { ServerResponse } from 'node:http'
 import type { Outcome, ResponseHeaders } from '@larder/core'
+import { keepState, stateOf } from './state-slot.js'
 
 type Phase = 'open' | 'holding' | 'passing'
 type Method = 'writeHead' | 'write' | 'end'
@@ -8,11 +9,6 @@ type Original = (this: ServerResponse, ...args: unknown[]) => unknown
 type Originals = Record<Method, Original>
 
 const METHODS: readonly Method[] = ['writeHead', 'write', 'end']
-
-// Per-response state lives in a WeakMap, not on the response: Express gives every response a new
-// prototype (Object.setPrototypeOf), and after that each property added to it costs V8 a slow path
-// of several µs, measured at about 3.5 µs each, on every request.
-const STATES = new WeakMap<ServerResponse, RequestState>()
 
 /**
  * Per-request state shared by every larder middleware that sees the request. The response is
@@ -54,11 +50,6 @@ export class RequestState {
   hold(method: Method, args: unknown[]): void {
     ;(this.held ??= []).push({ method, args })
   }
-}
-
-/** The state of a response an earlier larder middleware hooked, if any. */
-export function stateOf(res: ServerResponse): RequestState | undefined {
-  return STATES.get(res)
 }
 
 /** Merges the headers passed to `writeHead(status, [reason], headers)` over those already set. */
@@ -128,16 +119,16 @@ type Hook = (res: ServerResponse, state: RequestState, args: unknown[]) => unkno
 const HOOKS: Record<Method, Hook> = { writeHead: writeHeadHook, write: writeHook, end: endHook }
 
 // Wrappers set as properties of one response. Shared by every response (they find their state in
-// STATES), so hooking allocates no closures.
+// the state slot), so hooking allocates no closures.
 const OWN: Record<Method, Original> = {
   writeHead(...args) {
-    return writeHeadHook(this, STATES.get(this)!, args)
+    return writeHeadHook(this, stateOf(this)!, args)
   },
   write(...args) {
-    return writeHook(this, STATES.get(this)!, args)
+    return writeHook(this, stateOf(this)!, args)
   },
   end(...args) {
-    return endHook(this, STATES.get(this)!, args)
+    return endHook(this, stateOf(this)!, args)
   },
 }
 
@@ -159,7 +150,7 @@ function patch(proto: object): Originals {
     // Responses larder is not capturing (hits, routes without larder) go straight through, without
     // an array of their arguments: every response of the app passes here.
     const wrapper = function (this: ServerResponse): unknown {
-      const state = STATES.get(this)
+      const state = stateOf(this)
       // eslint-disable-next-line prefer-rest-params
       if (state === undefined || !state.viaPrototype) return original.apply(this, arguments as unknown as unknown[])
       // eslint-disable-next-line prefer-rest-params
@@ -192,16 +183,17 @@ const hasOwn = Object.prototype.hasOwnProperty
  * status decides: on success every call is held until invalidation has finished, then replayed in
  * order, so the client cannot see the 2xx before the stale entries are gone.
  *
- * Under Express, the hooks sit on the app's response prototype, which makes hooking a response a
- * WeakMap entry instead of three property writes. When a middleware before larder has
+ * Under Express, the hooks sit on the app's response prototype, which makes hooking a response one
+ * entry in res.locals (see state-slot.ts) instead of three property writes. When a middleware before larder has
  * already wrapped one of the methods on the response itself (compression, express-session), its
  * wrapper would call the prototype's method from before, bypassing hooks there; such a response
  * gets its own wrappers instead, around the existing ones.
  */
 export function hookResponse(app: { response?: object } | undefined, res: ServerResponse, state: RequestState): void {
-  STATES.set(res, state)
   const proto = sharedPrototype(app, res)
-  if (proto !== undefined && !hasOwn.call(res, 'writeHead') && !hasOwn.call(res, 'write') && !hasOwn.call(res, 'end')) {
+  const viaPrototype = proto !== undefined && !hasOwn.call(res, 'writeHead') && !hasOwn.call(res, 'write') && !hasOwn.call(res, 'end')
+  keepState(res, state, !viaPrototype)
+  if (viaPrototype) {
     const originals = patch(proto)
     state.viaPrototype = true
     state.writeHead = originals.writeHead

@@ -205,7 +205,7 @@ describe('@larder/express', () => {
 
     it('hooking a response adds no properties to it', async () => {
       // Express changes every response's prototype, and V8 then takes a slow path, several µs, for
-      // each property added to it: larder keeps its state in a WeakMap and its hooks on the app's
+      // each property added to it: larder keeps its state in res.locals and its hooks on the app's
       // response prototype instead.
       const cache = createCache()
       const app = makeApp()
@@ -225,6 +225,46 @@ describe('@larder/express', () => {
       expect((await get('/page')).cache).toBe('MISS')
       expect(after).toEqual(before)
       expect((await get('/page')).cache).toBe('HIT')
+    })
+
+    it('a handler that replaces res.locals still has its mutation invalidate', async () => {
+      // A read's state lives in res.locals; a mutation's must not, or replacing it would skip the
+      // invalidation and leave the old entry to be served.
+      const cache = createCache()
+      const app = makeApp()
+      app.use(larder(cache))
+      let version = 1
+      app.get('/doc', (_req, res) => res.json({ version }))
+      app.put('/doc', (_req, res) => {
+        res.locals = { replaced: true }
+        version++
+        res.json({ version })
+      })
+      const get = await serve(app as Express, cache)
+      expect((await get('/doc')).cache).toBe('MISS')
+      expect((await get('/doc')).cache).toBe('HIT')
+      expect((await get('/doc', { method: 'PUT' })).status).toBe(200)
+      const fresh = await get('/doc')
+      expect([fresh.cache, fresh.json()]).toEqual(['MISS', { version: 2 }])
+    })
+
+    it('a read whose res.locals is replaced between two larders is served at once and stored by the second', async () => {
+      // The route's larder cannot find the global one's state and looks the key up again: it must
+      // not wait on the global one's in-flight miss, which is its own request.
+      const cache = createCache({ lockTimeout: '5s' })
+      const app = makeApp()
+      app.use(larder(cache))
+      app.use((_req, res, next) => {
+        res.locals = {}
+        next()
+      })
+      app.get('/page', larder(cache, { tags: ['pages'] }), (_req, res) => res.send('page'))
+      const get = await serve(app as Express, cache)
+      const first = await get('/page')
+      expect([first.status, first.text]).toEqual([200, 'page'])
+      expect(cache.stats().coalesced).toBe(0)
+      expect((await get('/page')).cache).toBe('HIT')
+      expect(await cache.invalidate({ tags: ['pages'] })).toBe(1)
     })
 
     it('a larder in a sub-app under a global one captures the response once', async () => {

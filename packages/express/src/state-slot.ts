@@ -1,0 +1,31 @@
+import type { ServerResponse } from 'node:http'
+import type { RequestState } from './response-hooks.js'
+
+type WithLocals = ServerResponse & { locals?: Record<PropertyKey, unknown> }
+
+const SLOT = Symbol('larder.state')
+
+// States that must survive whatever the handler does to the response: a mutation's (losing it
+// would skip the invalidation) and that of a response hooked through its own properties (the state
+// holds the methods the hooks wrap). A WeakMap keyed by the response is robust, but costs each
+// request that uses it about 15 µs of CPU, mostly garbage collection (measured on bench/'s
+// never-cacheable route).
+const KEPT = new WeakMap<ServerResponse, RequestState>()
+
+/** The larder state of a response, if any. */
+export function stateOf(res: ServerResponse): RequestState | undefined {
+  return ((res as WithLocals).locals?.[SLOT] as RequestState | undefined) ?? KEPT.get(res)
+}
+
+/**
+ * Reads hooked through the app's response prototype keep their state under a symbol in res.locals:
+ * Express makes that a null-prototype object, which V8 keeps as a hash table, so adding to it
+ * changes no object's shape. A property on the response itself costs several µs per request, since
+ * Express gives every response a new prototype. A handler that replaces res.locals (`res.locals =
+ * {…}` rather than adding to it) loses such a state: that response is served but not stored.
+ */
+export function keepState(res: ServerResponse, state: RequestState, mustSurvive: boolean): void {
+  const locals = (res as WithLocals).locals
+  if (mustSurvive || state.outcome.kind === 'mutation' || locals === undefined || locals === null) KEPT.set(res, state)
+  else locals[SLOT] = state
+}
