@@ -15,6 +15,8 @@ const RESPONSE_SINK: HeaderSink<ServerResponse> = {
 // whose deprecation check captures a stack trace on every call, so Express 4 apps (told apart by
 // app.del, which Express 5 removed) are asked for hostname directly. Both honour trust proxy.
 // One app per process is the rule, so the last answer is remembered rather than looked up.
+// Without X-Forwarded-Host, Express 5's req.host is the Host header whatever trust proxy says:
+// read directly, it costs a property lookup instead of about 0.5 µs per request.
 let lastApp: object | undefined
 let lastLegacy = false
 
@@ -25,7 +27,10 @@ function hostOf(req: Request): string | undefined {
     lastLegacy = typeof (app as { del?: unknown }).del === 'function'
     lastApp = app
   }
-  return lastLegacy ? req.hostname : ((req as { host?: string }).host ?? req.hostname)
+  if (lastLegacy) return req.hostname
+  const headers = req.headers
+  if (!headers['x-forwarded-host']) return headers.host || undefined
+  return (req as { host?: string }).host ?? req.hostname
 }
 
 function serveHit(req: IncomingMessage, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
