@@ -159,6 +159,24 @@ describeRedis('fail open: the app keeps serving whatever Redis does', 'own-serve
     await cachingResumes(app, '/items/9')
   })
 
+  it('a command stuck behind a full socket is dropped after commandTimeout, long before Redis is back', async () => {
+    const client = createClient({ url: redis.server.url, ...recommendedClientOptions })
+    await client.connect()
+    cleanups.push(() => closeRedis(client))
+    const store = redisStore({ client, prefix: uniquePrefix('cmdtimeout'), commandTimeout: '200ms' })
+    const sleeping = redis.server.debugSleep(4)
+    await sleep(100)
+    // Big writes fill the socket's buffers, so the commands behind them wait in node-redis's queue.
+    const now = Date.now()
+    const big = { status: 200, headers: {}, body: Buffer.alloc(8 << 20, 1), storedAt: now, expiresAt: now + 60_000 }
+    const settled = (p: Promise<unknown>): Promise<string> => p.then(() => 'answered', () => 'dropped')
+    const fills = Array.from({ length: 3 }, (_, i) => settled(Promise.resolve(store.set(`big${i}`, big, { path: `/big${i}`, tags: [], since: 0 }))))
+    const queued = settled(Promise.resolve(store.get('small')))
+    expect(await Promise.race([queued, sleeping.done.then(() => 'Redis back')])).toBe('dropped')
+    await sleeping.done
+    await Promise.all(fills)
+  })
+
   it('Redis down at start: the app serves from its handlers, refusing at once, and caches once Redis appears', async () => {
     const port = await freePort()
     const app = await start(`redis://127.0.0.1:${port}`, { connect: false })
