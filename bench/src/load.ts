@@ -16,8 +16,16 @@ export interface LoadOptions {
   seconds: number
   connections: number
   pipelining?: number
-  /** Varies method and path per request (see autocannon's `requests[].setupRequest`). */
-  setupRequest?: (request: autocannon.Request) => autocannon.Request
+  workload?: Workload
+}
+
+/**
+ * Varies method and path per request and may check each response (autocannon's `requests[]`
+ * hooks). `context` belongs to one connection, which has one request in flight at a time.
+ */
+export interface Workload {
+  setupRequest(request: autocannon.Request, context: object): autocannon.Request
+  onResponse?(status: number, body: string, context: object): void
 }
 
 /** Runs autocannon (programmatic API) in this process for `seconds`. */
@@ -27,7 +35,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     pipelining: options.pipelining ?? 1,
     duration: options.seconds,
-    requests: options.setupRequest ? [{ setupRequest: options.setupRequest }] : undefined,
+    requests: options.workload ? [{ setupRequest: options.workload.setupRequest, onResponse: options.workload.onResponse }] : undefined,
   })
   const ok = result['2xx']
   return {

@@ -1,5 +1,4 @@
-import type autocannon from 'autocannon'
-import { load, median, type LoadResult } from './load.js'
+import { load, median, type LoadResult, type Workload } from './load.js'
 import type { ServerSpec } from './servers/spec.js'
 import type { Context } from './model.js'
 
@@ -15,18 +14,24 @@ export interface Sample extends LoadResult {
   originPerSec: number
   /** Server CPU time per response, µs: less sensitive than req/s to the load generator's share of the cores. */
   cpuUs: number
+  /** What the workload counted in its responses during the round. */
+  counts: Record<string, number>
 }
 
 export type Measured =
-  | { variant: Variant; skipped: undefined; rps: number; p50: number; p99: number; originPerSec: number; cpuUs: number; failures: number; samples: Sample[] }
+  | { variant: Variant; skipped: undefined; rps: number; p50: number; p99: number; originPerSec: number; cpuUs: number; failures: number; counts: Record<string, number>; samples: Sample[] }
   | { variant: Variant; skipped: string }
 
 export interface ThroughputOptions {
   seconds?: number
   rounds?: number
   connections?: number
-  /** Per-request method and path, for mixed workloads. */
-  setupRequest?: (request: autocannon.Request) => autocannon.Request
+  /** Per-request method and path, for mixed workloads: a fresh one (same sequence, zeroed counts) for every round. */
+  workload?: () => CountingWorkload
+}
+
+export interface CountingWorkload extends Workload {
+  counts?(): Record<string, number>
 }
 
 /**
@@ -44,9 +49,10 @@ export async function measureThroughput(ctx: Context, variants: readonly Variant
   const run = async (i: number, secs: number): Promise<Sample> => {
     const server = servers[i]!
     await server.origin(true)
-    const result = await load({ url: server.url + variants[i]!.path, seconds: secs, connections, setupRequest: options.setupRequest })
+    const workload = options.workload?.()
+    const result = await load({ url: server.url + variants[i]!.path, seconds: secs, connections, workload })
     const { originCalls, cpuMicros } = await server.origin()
-    return { ...result, originPerSec: originCalls / secs, cpuUs: cpuMicros / Math.max(1, result.requests + result.failures) }
+    return { ...result, originPerSec: originCalls / secs, cpuUs: cpuMicros / Math.max(1, result.requests + result.failures), counts: workload?.counts?.() ?? {} }
   }
   const live = variants.map((_, i) => i).filter((i) => servers[i] !== undefined)
   for (const i of live) {
@@ -69,7 +75,9 @@ export async function measureThroughput(ctx: Context, variants: readonly Variant
     if (s.status === 'rejected') return { variant, skipped: s.reason instanceof Error ? s.reason.message : String(s.reason) }
     const list = samples[i]!
     const pick = (f: (x: Sample) => number): number => median(list.map(f))
-    return { variant, skipped: undefined, rps: pick((x) => x.rps), p50: pick((x) => x.p50), p99: pick((x) => x.p99), originPerSec: pick((x) => x.originPerSec), cpuUs: pick((x) => x.cpuUs), failures: list.reduce((n, x) => n + x.failures, 0), samples: list }
+    const counts: Record<string, number> = {}
+    for (const x of list) for (const [k, n] of Object.entries(x.counts)) counts[k] = (counts[k] ?? 0) + n
+    return { variant, skipped: undefined, rps: pick((x) => x.rps), p50: pick((x) => x.p50), p99: pick((x) => x.p99), originPerSec: pick((x) => x.originPerSec), cpuUs: pick((x) => x.cpuUs), failures: list.reduce((n, x) => n + x.failures, 0), counts, samples: list }
   })
 }
 

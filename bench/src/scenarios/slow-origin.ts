@@ -1,6 +1,5 @@
-import type autocannon from 'autocannon'
 import { PREFIXES } from '../servers/fixtures.js'
-import { fmt, measureThroughput, type Variant } from '../throughput.js'
+import { fmt, measureThroughput, type CountingWorkload, type Variant } from '../throughput.js'
 import type { Context, ScenarioResult } from '../model.js'
 import { failureNotes } from './hit-memory.js'
 
@@ -38,11 +37,49 @@ function zipf(n: number, random: () => number): () => number {
   }
 }
 
-/** 90% GET / 10% PUT of /slow/users/:id, ids drawn by Zipf popularity. */
-function mixedWorkload(): (request: autocannon.Request) => autocannon.Request {
+/** What one connection's request in flight is. */
+interface InFlight {
+  id: number
+  put: boolean
+  /** The newest version of the record whose PUT response had arrived when this request was sent. */
+  floor: number
+}
+
+const VERSION = /"version":(\d+)/
+
+/**
+ * 90% GET / 10% PUT of /slow/users/:id, ids drawn by Zipf popularity. It counts stale reads: a GET
+ * answered with an older version of the record than a PUT whose response arrived before the GET
+ * was sent. A read that overlaps a write may return either version; one that starts after the
+ * write was acknowledged must not return the old one.
+ */
+function mixedWorkload(): CountingWorkload {
   const random = prng(42)
   const id = zipf(KEYS, random)
-  return (request) => ({ ...request, method: random() < WRITE_SHARE ? 'PUT' : 'GET', path: `/slow/users/${id()}` })
+  const acknowledged = new Map<number, number>()
+  let reads = 0
+  let stale = 0
+  return {
+    setupRequest(request, context) {
+      const c = context as InFlight
+      c.put = random() < WRITE_SHARE
+      c.id = id()
+      c.floor = acknowledged.get(c.id) ?? 0
+      return { ...request, method: c.put ? 'PUT' : 'GET', path: `/slow/users/${c.id}` }
+    },
+    onResponse(status, body, context) {
+      if (status !== 200) return
+      const c = context as InFlight
+      const version = Number(VERSION.exec(body)?.[1] ?? Number.NaN)
+      if (c.put) {
+        if (version > (acknowledged.get(c.id) ?? 0)) acknowledged.set(c.id, version)
+        return
+      }
+      reads++
+      if (!(version >= c.floor)) stale++
+    },
+    counts: () => ({ reads, stale }),
+  }
 }
 
 const spec = (cache: 'larder' | 'apicache' | 'none'): Variant['spec'] => ({ framework: 'express', cache, store: 'memory' })
@@ -55,16 +92,18 @@ const VARIANTS: Variant[] = [
 
 export async function slowOrigin(ctx: Context): Promise<ScenarioResult> {
   const { seconds, rounds, connections } = ctx.profile.slowOrigin
-  const results = await measureThroughput(ctx, VARIANTS, { seconds, rounds, connections, setupRequest: mixedWorkload() })
+  const results = await measureThroughput(ctx, VARIANTS, { seconds, rounds, connections, workload: mixedWorkload })
   const rows = results.map((m) => {
-    if (m.skipped !== undefined) return [m.variant.label, `skipped: ${m.skipped}`, '', '', '', '']
-    return [m.variant.label, fmt.rps(m.rps), fmt.ms(m.p50), fmt.ms(m.p99), fmt.rps(m.originPerSec), fmt.pct(m.originPerSec / m.rps)]
+    if (m.skipped !== undefined) return [m.variant.label, `skipped: ${m.skipped}`, '', '', '', '', '']
+    const { reads = 0, stale = 0 } = m.counts
+    const staleReads = `${stale.toLocaleString('en-US')} of ${reads.toLocaleString('en-US')} (${fmt.pct(reads > 0 ? stale / reads : 0)})`
+    return [m.variant.label, fmt.rps(m.rps), fmt.ms(m.p50), fmt.ms(m.p99), fmt.rps(m.originPerSec), fmt.pct(m.originPerSec / m.rps), staleReads]
   })
   return {
     id: 'slow-origin',
     title: '4. Slow origin, mixed reads and writes',
-    about: `Every origin call (GET and PUT handler) waits ${DELAY_MS} ms like a database query. ${connections} connections send 90% GET / 10% PUT to /slow/users/1 … /slow/users/${KEYS}, ids drawn with Zipf (s = 1) popularity from a seeded generator. A PUT invalidates the resource (larder does it by itself; apicache is told with apicache.clear(url) in the handler). Writes always reach the origin, so origin calls cannot fall below about 10% of requests.`,
-    tables: [{ columns: ['Server', 'req/s', 'p50 ms', 'p99 ms', 'origin calls/s', 'origin calls per request'], rows }],
+    about: `Every origin call (GET and PUT handler) waits ${DELAY_MS} ms like a database query. ${connections} connections send 90% GET / 10% PUT to /slow/users/1 … /slow/users/${KEYS}, ids drawn with Zipf (s = 1) popularity from a seeded generator. A PUT invalidates the resource (larder does it by itself; apicache is told with apicache.clear(url) in the handler). Writes always reach the origin, so origin calls cannot fall below about 10% of requests. Every record carries a version that each write increments; the origin's reads return the version committed when they start. A read is stale when it returns an older version than a PUT whose response the load generator had received before sending the read (summed over all rounds): a cache that lets a read which overlapped a write store its old copy keeps serving it after the write was acknowledged.`,
+    tables: [{ columns: ['Server', 'req/s', 'p50 ms', 'p99 ms', 'origin calls/s', 'origin calls per request', 'stale reads'], rows }],
     targets: [],
     notes: failureNotes(results),
   }

@@ -6,11 +6,12 @@ import { createHash } from 'node:crypto'
 
 const ROLES = ['admin', 'editor', 'viewer', 'billing', 'support']
 
-/** The record for one id: stable content, about 1 KB of JSON. */
-export function userRecord(id: string): Record<string, unknown> {
+/** The record for one id: stable content, about 1 KB of JSON; `version` counts the writes to it. */
+export function userRecord(id: string, version = 0): Record<string, unknown> {
   const n = Number.parseInt(id, 10) || 0
   return {
     id,
+    version,
     username: `user${id}`,
     name: `Ada Lovelace ${id}`,
     email: `user${id}@example.com`,
@@ -53,16 +54,22 @@ export class Origin {
     return this.reads + this.writes
   }
 
+  // Like a database: a read returns the version committed when it started, a write commits when it ends.
+  private readonly versions = new Map<string, number>()
+
   async read(id: string, delayMs: number): Promise<Record<string, unknown>> {
     this.reads++
+    const version = this.versions.get(id) ?? 0
     if (delayMs > 0) await sleep(delayMs)
-    return userRecord(id)
+    return userRecord(id, version)
   }
 
   async write(id: string, delayMs: number): Promise<Record<string, unknown>> {
     this.writes++
     if (delayMs > 0) await sleep(delayMs)
-    return userRecord(id)
+    const version = (this.versions.get(id) ?? 0) + 1
+    this.versions.set(id, version)
+    return userRecord(id, version)
   }
 
   reset(): void {
