@@ -253,7 +253,7 @@ class LarderCache implements Cache, EngineContext {
     }
     if (req.head) return this.headMiss()
     if (this.flights.passes(req.key)) return this.lead(req, undefined)
-    return this.lead(req, this.flights.begin(req.key, req.info.raw))
+    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexPath(req.path), req.route.tags))
   }
 
   private async follow(flight: Flight, req: Pending): Promise<Outcome> {
@@ -272,7 +272,7 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
-    const normalised = indexPath(req.path)
+    const normalised = flight?.path ?? indexPath(req.path)
     let mark: MaybePromise<number>
     try {
       mark = this.call('mark', this.storeMark, req.key, normalised)
@@ -333,6 +333,10 @@ class LarderCache implements Cache, EngineContext {
         throw e
       },
     )
+  }
+
+  invalidating(targets: InvalidationTargets): void {
+    this.flights.detach(targets)
   }
 
   /** Keeps an invalidation the store could not apply, to apply it before the cache is used again. */

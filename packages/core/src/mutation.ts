@@ -69,6 +69,7 @@ export class Mutation {
 /** Invalidates and counts; rejects on store failure after reporting it. */
 export async function runInvalidation(ctx: EngineContext, targets: InvalidationTargets, logger: Logger | undefined): Promise<number> {
   ctx.counters.invalidations++
+  ctx.invalidating(targets)
   try {
     const result = ctx.call('invalidate', () => ctx.store.invalidate(targets))
     const removed = isPromise(result) ? await result : result

@@ -1,4 +1,5 @@
-import type { CacheEntry } from './types.js'
+import type { TagSource } from './options.js'
+import type { CacheEntry, InvalidationTargets } from './types.js'
 
 /** What a leader shares: the stored entry and, for a varying response, which variant it is. */
 export interface Shared {
@@ -19,8 +20,20 @@ export class Flight {
     readonly key: string,
     /** The leader's request (RequestInfo.raw), to tell it apart from requests that may wait. */
     readonly leader: unknown,
+    /** The normalised path and the route's tags its entry will be stored under. */
+    readonly path: string,
+    readonly tags: TagSource<unknown>,
     private readonly release: (flight: Flight, uncacheable: boolean) => void,
   ) {}
+
+  /** Whether an invalidation of `targets` may remove the entry this flight is filling. */
+  touchedBy(targets: InvalidationTargets): boolean {
+    if (targets.keys?.includes(this.key) || targets.paths?.includes(this.path)) return true
+    const tags = targets.tags
+    if (tags === undefined || tags.length === 0) return false
+    // Tags computed from the request are only known when the response is stored.
+    return typeof this.tags === 'function' || this.tags.some((t) => tags.includes(t))
+  }
 
   wait(timeoutMs: number): Promise<Shared | undefined> {
     return new Promise((resolve) => {
@@ -91,10 +104,21 @@ export class Flights {
     this.passing.set(key, Date.now() + PASS_MS)
   }
 
-  begin(key: string, leader?: unknown): Flight {
-    const flight = new Flight(key, leader, this.releaseFn)
+  begin(key: string, leader: unknown, path: string, tags: TagSource<unknown>): Flight {
+    const flight = new Flight(key, leader, path, tags, this.releaseFn)
     this.byKey.set(key, flight)
     return flight
+  }
+
+  /**
+   * A write is invalidating `targets`: in-flight misses it touches stop taking waiters. Their
+   * leaders read before the write, so their entries will be refused and their waiters run the
+   * handler again; a request arriving from now on starts a new miss that reads after the write,
+   * and later ones wait on that instead.
+   */
+  detach(targets: InvalidationTargets): void {
+    if (this.byKey.size === 0) return
+    for (const [key, flight] of this.byKey) if (flight.touchedBy(targets)) this.byKey.delete(key)
   }
 
   get size(): number {

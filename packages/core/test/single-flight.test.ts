@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Flights } from '../src/single-flight.js'
 
+const begin = (flights: Flights, key: string, path = `/${key}`, tags: readonly string[] | (() => string[]) = []) => flights.begin(key, {}, path, tags)
+
 // The exemption from coalescing (hit-for-miss) must end, and must not grow without bound: a key
 // exempt forever would lose stampede protection for good once its responses turned cacheable.
 describe('Flights: exemption from coalescing', () => {
@@ -13,7 +15,7 @@ describe('Flights: exemption from coalescing', () => {
 
   it('a leader released as uncacheable exempts its key for 5 s, then the key coalesces again', () => {
     const flights = new Flights()
-    flights.begin('k').settle(undefined, true)
+    begin(flights, 'k').settle(undefined, true)
     expect(flights.passes('k')).toBe(true)
     vi.advanceTimersByTime(4_999)
     expect(flights.passes('k')).toBe(true)
@@ -23,16 +25,53 @@ describe('Flights: exemption from coalescing', () => {
 
   it('a leader released for any other reason (nothing stored, a 5xx, a timeout) exempts nothing', () => {
     const flights = new Flights()
-    flights.begin('k').settle(undefined)
+    begin(flights, 'k').settle(undefined)
     expect(flights.passes('k')).toBe(false)
     expect(flights.size).toBe(0)
   })
 
   it('keeps at most 10,000 exemptions, dropping the oldest', () => {
     const flights = new Flights()
-    for (let i = 0; i <= 10_000; i++) flights.begin(`k${i}`).settle(undefined, true)
+    for (let i = 0; i <= 10_000; i++) begin(flights, `k${i}`).settle(undefined, true)
     expect(flights.passes('k0')).toBe(false)
     expect(flights.passes('k1')).toBe(true)
     expect(flights.passes('k10000')).toBe(true)
+  })
+})
+
+// A miss whose leader read before a write cannot be stored; requests arriving after the write must
+// not wait on it only to run the handler themselves, one each, when it is refused.
+describe('Flights: a write detaches the misses it touches', () => {
+  it('by exact key, by path, and by a static tag; not by anything else', () => {
+    const flights = new Flights()
+    begin(flights, 'a', '/a')
+    begin(flights, 'b', '/b', ['team:1'])
+    begin(flights, 'c', '/c', ['team:2'])
+    flights.detach({ keys: ['a'] })
+    flights.detach({ paths: ['/b'] })
+    flights.detach({ tags: ['team:3'], paths: ['/'] })
+    expect([flights.get('a'), flights.get('b'), flights.get('c')?.key]).toEqual([undefined, undefined, 'c'])
+    flights.detach({ tags: ['team:2'] })
+    expect(flights.size).toBe(0)
+  })
+
+  it('a route whose tags come from the request is detached by any tag invalidation', () => {
+    const flights = new Flights()
+    begin(flights, 'd', '/d', () => ['user:1'])
+    flights.detach({ paths: ['/elsewhere'] })
+    expect(flights.get('d')?.key).toBe('d')
+    flights.detach({ tags: ['anything'] })
+    expect(flights.get('d')).toBeUndefined()
+  })
+
+  it('a detached leader still releases its waiters, and a new miss for the key is a new flight', async () => {
+    const flights = new Flights()
+    const old = begin(flights, 'e')
+    const waiting = old.wait(1000)
+    flights.detach({ paths: ['/e'] })
+    const fresh = begin(flights, 'e')
+    old.settle(undefined)
+    expect(await waiting).toBeUndefined()
+    expect(flights.get('e')).toBe(fresh)
   })
 })

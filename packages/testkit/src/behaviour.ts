@@ -463,6 +463,33 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         await slow
         expect((await h.get('/dashboard')).json().value).toBe('new')
       })
+
+      it('GETs arriving after a write do not wait on a miss that read before it: they share one new miss', async () => {
+        let value = 'old'
+        let reads = 0
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/item',
+            handler: async () => {
+              reads++
+              const read = value
+              await sleep(300)
+              return { body: { json: { value: read } } }
+            },
+          },
+          { method: 'PUT', path: '/item', handler: () => ((value = 'new'), { status: 204 }) },
+        ])
+        const slow = h.get('/item')
+        await sleep(80)
+        expect((await h.get('/item', { method: 'PUT' })).status).toBe(204)
+        // Waiting on the first miss, these would each run the handler once it is refused.
+        const after = await Promise.all([h.get('/item'), h.get('/item'), h.get('/item')])
+        expect(after.map((r) => r.json().value)).toEqual(['new', 'new', 'new'])
+        expect((await slow).json().value).toBe('old')
+        expect(reads).toBe(2)
+        expect((await h.get('/item')).cache).toBe('HIT')
+      })
     })
 
     describe('6. single flight', () => {
