@@ -418,20 +418,28 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
     })
 
     describe('5. no stale fill', () => {
-      it('a GET that started before an invalidation of its path does not store its old response', async () => {
+      /** GET /item reads the value, then takes 300 ms to answer; PUT /item changes it. */
+      const slowItem = (): { routes: RouteSpec[]; reads: () => number } => {
         let value = 'old'
-        const h = await start([
+        let reads = 0
+        const routes: RouteSpec[] = [
           {
             method: 'GET',
             path: '/item',
             handler: async () => {
+              reads++
               const read = value
               await sleep(300)
               return { body: { json: { value: read } } }
             },
           },
           { method: 'PUT', path: '/item', handler: () => ((value = 'new'), { status: 204 }) },
-        ])
+        ]
+        return { routes, reads: () => reads }
+      }
+
+      it('a GET that started before an invalidation of its path does not store its old response', async () => {
+        const h = await start(slowItem().routes)
         const slow = h.get('/item')
         await sleep(80)
         expect((await h.get('/item', { method: 'PUT' })).status).toBe(204)
@@ -465,21 +473,8 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
       })
 
       it('GETs arriving after a write do not wait on a miss that read before it: they share one new miss', async () => {
-        let value = 'old'
-        let reads = 0
-        const h = await start([
-          {
-            method: 'GET',
-            path: '/item',
-            handler: async () => {
-              reads++
-              const read = value
-              await sleep(300)
-              return { body: { json: { value: read } } }
-            },
-          },
-          { method: 'PUT', path: '/item', handler: () => ((value = 'new'), { status: 204 }) },
-        ])
+        const item = slowItem()
+        const h = await start(item.routes)
         const slow = h.get('/item')
         await sleep(80)
         expect((await h.get('/item', { method: 'PUT' })).status).toBe(204)
@@ -487,7 +482,7 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         const after = await Promise.all([h.get('/item'), h.get('/item'), h.get('/item')])
         expect(after.map((r) => r.json().value)).toEqual(['new', 'new', 'new'])
         expect((await slow).json().value).toBe('old')
-        expect(reads).toBe(2)
+        expect(item.reads()).toBe(2)
         expect((await h.get('/item')).cache).toBe('HIT')
       })
     })
