@@ -9,7 +9,7 @@ import { indexPath, splitUrl } from './paths.js'
 import { isNotModified } from './conditional.js'
 import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
 import { variantKey } from './key.js'
-import { Flights, type Flight } from './single-flight.js'
+import { AGAIN, Flights, type Flight } from './single-flight.js'
 import { isVaryPointer, pointerNames } from './vary.js'
 import { emptyStats, type CacheStats } from './stats.js'
 import type { CacheEntry, ErrorContext, InvalidationTargets, Logger, MaybePromise, RequestInfo, Store } from './types.js'
@@ -235,7 +235,8 @@ class LarderCache implements Cache, EngineContext {
     return this.afterLookup(got, req)
   }
 
-  private afterLookup(entry: CacheEntry | undefined, req: Pending): MaybePromise<Outcome> {
+  /** `again`: the request waited on a miss that a write overtook, and is looking the key up again. */
+  private afterLookup(entry: CacheEntry | undefined, req: Pending, again = false): MaybePromise<Outcome> {
     if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
       if (!req.credentialed || sharedWithAuthorized(entry.headers)) return this.hit(entry, req)
       // Stored for anonymous callers and not marked shareable: this caller gets the handler.
@@ -249,16 +250,21 @@ class LarderCache implements Cache, EngineContext {
       // be waiting on itself until lockTimeout.
       const raw = req.info.raw
       if (flight.leader === raw && typeof raw === 'object' && raw !== null) return this.lead(req, undefined)
-      return this.follow(flight, req)
+      return this.follow(flight, req, again)
     }
     if (req.head) return this.headMiss()
     if (this.flights.passes(req.key)) return this.lead(req, undefined)
     return this.lead(req, this.flights.begin(req.key, req.info.raw, indexPath(req.path), req.route.tags))
   }
 
-  private async follow(flight: Flight, req: Pending): Promise<Outcome> {
-    this.counters.coalesced++
+  private async follow(flight: Flight, req: Pending, again = false): Promise<Outcome> {
+    if (!again) this.counters.coalesced++
     const shared = await flight.wait(this.config.lockTimeoutMs)
+    if (shared === AGAIN) {
+      // Once only: a key written again and again must not keep a request waiting on and on.
+      if (!again) return this.afterLookup(undefined, req, true)
+      return req.head ? this.headMiss() : this.lead(req, undefined)
+    }
     // The leader's response is this request's too only if it is the same variant.
     const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
     if (shared !== undefined && sameVariant && (!req.credentialed || sharedWithAuthorized(shared.entry.headers))) return this.hit(shared.entry, req)
@@ -335,8 +341,8 @@ class LarderCache implements Cache, EngineContext {
     )
   }
 
-  invalidating(targets: InvalidationTargets): void {
-    this.flights.detach(targets)
+  invalidated(targets: InvalidationTargets): void {
+    this.flights.overtake(targets)
   }
 
   /** Keeps an invalidation the store could not apply, to apply it before the cache is used again. */

@@ -11,8 +11,8 @@ export interface EngineContext {
   report(error: unknown, context: ErrorContext, logger: Logger | undefined): void
   /** Runs a store operation (with up to two arguments, so callers need no closure) under larder's deadline and breaker. */
   call<T, A = undefined, B = undefined>(op: string, fn: (a: A, b: B) => MaybePromise<T>, a?: A, b?: B): MaybePromise<T>
-  /** An invalidation is about to be applied: misses in flight that it touches stop taking waiters. */
-  invalidating(targets: InvalidationTargets): void
+  /** An invalidation was applied (or failed): the misses in flight it touches are overtaken. */
+  invalidated(targets: InvalidationTargets): void
   /** An invalidation the store could not apply: it is retried, and the cache bypassed, until it is. */
   missedInvalidation(targets: InvalidationTargets): void
 }

@@ -69,7 +69,6 @@ export class Mutation {
 /** Invalidates and counts; rejects on store failure after reporting it. */
 export async function runInvalidation(ctx: EngineContext, targets: InvalidationTargets, logger: Logger | undefined): Promise<number> {
   ctx.counters.invalidations++
-  ctx.invalidating(targets)
   try {
     const result = ctx.call('invalidate', () => ctx.store.invalidate(targets))
     const removed = isPromise(result) ? await result : result
@@ -79,5 +78,8 @@ export async function runInvalidation(ctx: EngineContext, targets: InvalidationT
     ctx.report(e, { op: 'invalidate' }, logger)
     ctx.missedInvalidation(targets)
     throw e
+  } finally {
+    // Only now: a miss begun before the store applied the invalidation could still be refused.
+    ctx.invalidated(targets)
   }
 }

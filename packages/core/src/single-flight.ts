@@ -7,13 +7,16 @@ export interface Shared {
   vary?: { names: readonly string[]; key: string }
 }
 
+/** What a waiter gets when a write overtook the leader: look the key up again. */
+export const AGAIN = Symbol('larder.again')
+
 /**
  * One in-process miss that others may wait on. A waiter gets the leader's entry only if it was
  * stored; otherwise (not cacheable, refused as stale, store failure, timeout) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared.
  */
 export class Flight {
-  private waiters: Array<(shared: Shared | undefined) => void> = []
+  private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
   private settled = false
 
   constructor(
@@ -35,7 +38,7 @@ export class Flight {
     return typeof this.tags === 'function' || this.tags.some((t) => tags.includes(t))
   }
 
-  wait(timeoutMs: number): Promise<Shared | undefined> {
+  wait(timeoutMs: number): Promise<Shared | undefined | typeof AGAIN> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // A leader this slow should not hold back later arrivals either.
@@ -51,6 +54,13 @@ export class Flight {
 
   get waiting(): number {
     return this.waiters.length
+  }
+
+  /** The leader read before a write that touched it: its waiters go and look again; it runs on alone. */
+  overtaken(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w(AGAIN)
   }
 
   /** `uncacheable`: the response showed that this key's responses are not meant to be shared. */
@@ -111,14 +121,17 @@ export class Flights {
   }
 
   /**
-   * A write is invalidating `targets`: in-flight misses it touches stop taking waiters. Their
-   * leaders read before the write, so their entries will be refused and their waiters run the
-   * handler again; a request arriving from now on starts a new miss that reads after the write,
-   * and later ones wait on that instead.
+   * A write has invalidated `targets`. The in-flight misses it touches read before it, so their
+   * entries will be refused: they stop taking waiters, and those waiting go and look again, so
+   * they and every later request share one new miss that reads after the write.
    */
-  detach(targets: InvalidationTargets): void {
+  overtake(targets: InvalidationTargets): void {
     if (this.byKey.size === 0) return
-    for (const [key, flight] of this.byKey) if (flight.touchedBy(targets)) this.byKey.delete(key)
+    for (const [key, flight] of this.byKey) {
+      if (!flight.touchedBy(targets)) continue
+      this.byKey.delete(key)
+      flight.overtaken()
+    }
   }
 
   get size(): number {

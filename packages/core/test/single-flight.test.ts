@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Flights } from '../src/single-flight.js'
+import { AGAIN, Flights } from '../src/single-flight.js'
 
 const begin = (flights: Flights, key: string, path = `/${key}`, tags: readonly string[] | (() => string[]) = []) => flights.begin(key, {}, path, tags)
 
@@ -41,37 +41,37 @@ describe('Flights: exemption from coalescing', () => {
 
 // A miss whose leader read before a write cannot be stored; requests arriving after the write must
 // not wait on it only to run the handler themselves, one each, when it is refused.
-describe('Flights: a write detaches the misses it touches', () => {
+describe('Flights: a write overtakes the misses it touches', () => {
   it('by exact key, by path, and by a static tag; not by anything else', () => {
     const flights = new Flights()
     begin(flights, 'a', '/a')
     begin(flights, 'b', '/b', ['team:1'])
     begin(flights, 'c', '/c', ['team:2'])
-    flights.detach({ keys: ['a'] })
-    flights.detach({ paths: ['/b'] })
-    flights.detach({ tags: ['team:3'], paths: ['/'] })
+    flights.overtake({ keys: ['a'] })
+    flights.overtake({ paths: ['/b'] })
+    flights.overtake({ tags: ['team:3'], paths: ['/'] })
     expect([flights.get('a'), flights.get('b'), flights.get('c')?.key]).toEqual([undefined, undefined, 'c'])
-    flights.detach({ tags: ['team:2'] })
+    flights.overtake({ tags: ['team:2'] })
     expect(flights.size).toBe(0)
   })
 
   it('a route whose tags come from the request is detached by any tag invalidation', () => {
     const flights = new Flights()
     begin(flights, 'd', '/d', () => ['user:1'])
-    flights.detach({ paths: ['/elsewhere'] })
+    flights.overtake({ paths: ['/elsewhere'] })
     expect(flights.get('d')?.key).toBe('d')
-    flights.detach({ tags: ['anything'] })
+    flights.overtake({ tags: ['anything'] })
     expect(flights.get('d')).toBeUndefined()
   })
 
-  it('a detached leader still releases its waiters, and a new miss for the key is a new flight', async () => {
+  it('its waiters are sent to look again at once; the overtaken leader settles alone and leaves the new flight be', async () => {
     const flights = new Flights()
     const old = begin(flights, 'e')
     const waiting = old.wait(1000)
-    flights.detach({ paths: ['/e'] })
+    flights.overtake({ paths: ['/e'] })
+    expect(await waiting).toBe(AGAIN)
     const fresh = begin(flights, 'e')
     old.settle(undefined)
-    expect(await waiting).toBeUndefined()
     expect(flights.get('e')).toBe(fresh)
   })
 })

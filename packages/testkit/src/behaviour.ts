@@ -472,15 +472,17 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect((await h.get('/dashboard')).json().value).toBe('new')
       })
 
-      it('GETs arriving after a write do not wait on a miss that read before it: they share one new miss', async () => {
+      it('a write overtakes a miss in flight: its waiters and the GETs after the write share one new miss', async () => {
         const item = slowItem()
         const h = await start(item.routes)
         const slow = h.get('/item')
-        await sleep(80)
+        await sleep(40)
+        const waiter = h.get('/item')
+        await sleep(40)
         expect((await h.get('/item', { method: 'PUT' })).status).toBe(204)
-        // Waiting on the first miss, these would each run the handler once it is refused.
-        const after = await Promise.all([h.get('/item'), h.get('/item'), h.get('/item')])
-        expect(after.map((r) => r.json().value)).toEqual(['new', 'new', 'new'])
+        // Left waiting on the first miss, each of these would run the handler once it is refused.
+        const after = await Promise.all([waiter, h.get('/item'), h.get('/item'), h.get('/item')])
+        expect(after.map((r) => r.json().value)).toEqual(['new', 'new', 'new', 'new'])
         expect((await slow).json().value).toBe('old')
         expect(item.reads()).toBe(2)
         expect((await h.get('/item')).cache).toBe('HIT')
