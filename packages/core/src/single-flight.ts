@@ -13,7 +13,8 @@ export const AGAIN = Symbol('larder.again')
 /**
  * One in-process miss that others may wait on. A waiter gets the leader's entry only if it was
  * stored; otherwise (not cacheable, refused as stale, store failure, timeout) it gets undefined and
- * runs its own handler, so nobody is served a response that was not meant to be shared.
+ * runs its own handler, so nobody is served a response that was not meant to be shared. When a
+ * write in this process overtakes the leader, its waiters get AGAIN at once instead.
  */
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []

@@ -184,10 +184,10 @@ const hasOwn = Object.prototype.hasOwnProperty
  * order, so the client cannot see the 2xx before the stale entries are gone.
  *
  * Under Express, the hooks sit on the app's response prototype, which makes hooking a response one
- * entry in res.locals (see state-slot.ts) instead of three property writes. When a middleware before larder has
- * already wrapped one of the methods on the response itself (compression, express-session), its
- * wrapper would call the prototype's method from before, bypassing hooks there; such a response
- * gets its own wrappers instead, around the existing ones.
+ * entry in res.locals (see state-slot.ts) instead of three property writes. When a middleware
+ * before larder has already wrapped one of the methods on the response itself (compression,
+ * express-session), its wrapper would call the prototype's method from before, bypassing hooks
+ * there; such a response gets its own wrappers instead, around the existing ones.
  */
 export function hookResponse(app: { response?: object } | undefined, res: ServerResponse, state: RequestState): void {
   const proto = sharedPrototype(app, res)
