@@ -26,6 +26,8 @@ export interface LoadOptions {
 export interface Workload {
   setupRequest(request: autocannon.Request, context: object): autocannon.Request
   onResponse?(status: number, body: string, context: object): void
+  /** What `onResponse` counted, read once the run is over. */
+  counts?(): Record<string, number>
 }
 
 /** Runs autocannon (programmatic API) in this process for `seconds`. */

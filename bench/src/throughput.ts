@@ -27,11 +27,7 @@ export interface ThroughputOptions {
   rounds?: number
   connections?: number
   /** Per-request method and path, for mixed workloads: a fresh one (same sequence, zeroed counts) for every round. */
-  workload?: () => CountingWorkload
-}
-
-export interface CountingWorkload extends Workload {
-  counts?(): Record<string, number>
+  workload?: () => Workload
 }
 
 /**

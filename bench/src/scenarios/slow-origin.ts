@@ -1,5 +1,6 @@
 import { PREFIXES } from '../servers/fixtures.js'
-import { fmt, measureThroughput, type CountingWorkload, type Variant } from '../throughput.js'
+import type { Workload } from '../load.js'
+import { fmt, measureThroughput, type Variant } from '../throughput.js'
 import type { Context, ScenarioResult } from '../model.js'
 import { failureNotes } from './hit-memory.js'
 
@@ -53,7 +54,7 @@ const VERSION = /"version":(\d+)/
  * was sent. A read that overlaps a write may return either version; one that starts after the
  * write was acknowledged must not return the old one.
  */
-function mixedWorkload(): CountingWorkload {
+function mixedWorkload(): Workload {
   const random = prng(42)
   const id = zipf(KEYS, random)
   const acknowledged = new Map<number, number>()

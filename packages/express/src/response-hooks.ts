@@ -191,9 +191,7 @@ const hasOwn = Object.prototype.hasOwnProperty
  */
 export function hookResponse(app: { response?: object } | undefined, res: ServerResponse, state: RequestState): void {
   const proto = sharedPrototype(app, res)
-  const viaPrototype = proto !== undefined && !hasOwn.call(res, 'writeHead') && !hasOwn.call(res, 'write') && !hasOwn.call(res, 'end')
-  keepState(res, state, !viaPrototype)
-  if (viaPrototype) {
+  if (proto !== undefined && !hasOwn.call(res, 'writeHead') && !hasOwn.call(res, 'write') && !hasOwn.call(res, 'end')) {
     const originals = patch(proto)
     state.viaPrototype = true
     state.writeHead = originals.writeHead
@@ -207,4 +205,5 @@ export function hookResponse(app: { response?: object } | undefined, res: Server
     res.write = OWN.write as typeof res.write
     res.end = OWN.end as typeof res.end
   }
+  keepState(res, state)
 }

@@ -24,8 +24,8 @@ export function stateOf(res: ServerResponse): RequestState | undefined {
  * Express gives every response a new prototype. A handler that replaces res.locals (`res.locals =
  * {…}` rather than adding to it) loses such a state: that response is served but not stored.
  */
-export function keepState(res: ServerResponse, state: RequestState, mustSurvive: boolean): void {
+export function keepState(res: ServerResponse, state: RequestState): void {
   const locals = (res as WithLocals).locals
-  if (mustSurvive || state.outcome.kind === 'mutation' || locals === undefined || locals === null) KEPT.set(res, state)
+  if (!state.viaPrototype || state.outcome.kind === 'mutation' || locals === undefined || locals === null) KEPT.set(res, state)
   else locals[SLOT] = state
 }

@@ -248,6 +248,23 @@ describe('@larder/express', () => {
       expect([fresh.cache, fresh.json()]).toEqual(['MISS', { version: 2 }])
     })
 
+    it('a response hooked through its own properties (compression before larder) survives a handler that replaces res.locals', async () => {
+      // Its hooks find the methods they wrap through larder's state: losing it would fail the response.
+      const cache = createCache()
+      const app = makeApp()
+      app.use(compression())
+      app.use(larder(cache))
+      app.get('/page', (_req, res) => {
+        res.locals = {}
+        res.send('page')
+      })
+      const get = await serve(app as Express, cache)
+      const first = await get('/page')
+      expect([first.status, first.text, first.cache]).toEqual([200, 'page', 'MISS'])
+      const second = await get('/page')
+      expect([second.status, second.text, second.cache]).toEqual([200, 'page', 'HIT'])
+    })
+
     it('a read whose res.locals is replaced between two larders is served at once and stored by the second', async () => {
       // The route's larder cannot find the global one's state and looks the key up again: it must
       // not wait on the global one's in-flight miss, which is its own request.

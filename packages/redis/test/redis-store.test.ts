@@ -139,6 +139,21 @@ describeRedis('redis store on its own server', 'own-server', () => {
     }
   })
 
+  it('hundreds of commands sent at once share one abort signal without a listener-leak warning', async () => {
+    const s = redisStore({ client: redis.client, prefix: uniquePrefix('many') })
+    const warnings: Error[] = []
+    const onWarning = (w: Error): void => void warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const got = await Promise.all(Array.from({ length: 300 }, (_, i) => s.get(`k${i}`)))
+      expect(got.every((e) => e === undefined)).toBe(true)
+      await new Promise((r) => setImmediate(r))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning')
+  })
+
   it('refuses at once, instead of queueing, when maxInFlight commands await replies', async () => {
     const s = redisStore({ client: redis.client, prefix: uniquePrefix('busy'), maxInFlight: 5 })
     await redis.server!.pause(500)
