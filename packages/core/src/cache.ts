@@ -57,6 +57,10 @@ function mergeTargets(list: readonly InvalidationTargets[]): InvalidationTargets
 }
 const PASS: Outcome = { kind: 'pass' }
 
+// How many caches use each process-local store. A cache sees every write to a local store only if
+// it is the store's one user: another cache's writes do not overtake its misses.
+const localUsers = new WeakMap<Store, number>()
+
 export interface InvalidateOptions {
   tags?: readonly string[]
   /** Paths as requests use them (`/users/42`): every cached variant of each is removed. */
@@ -108,6 +112,7 @@ class LarderCache implements Cache, EngineContext {
     this.config = config
     this.defaults = defaults
     this.store = store ?? memoryStore()
+    if (this.store.local === true) localUsers.set(this.store, (localUsers.get(this.store) ?? 0) + 1)
     this.breaker = config.breaker && new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs)
     this.clientDirectivesHonoured = defaults.clientCacheControl
   }
@@ -342,7 +347,7 @@ class LarderCache implements Cache, EngineContext {
   }
 
   invalidated(targets: InvalidationTargets): void {
-    this.flights.overtake(targets)
+    this.flights.overtake(targets, this.store.local === true && localUsers.get(this.store) === 1)
   }
 
   /** Keeps an invalidation the store could not apply, to apply it before the cache is used again. */

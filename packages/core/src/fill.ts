@@ -160,7 +160,7 @@ export class Fill {
     }
     if (stored) this.ctx.counters.stores++
     else this.ctx.counters.staleFillsRefused++
-    this.release(stored ? shared : undefined)
+    this.release(stored || this.flight?.sharesRefused === true ? shared : undefined)
     return stored
   }
 

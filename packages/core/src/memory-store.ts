@@ -87,6 +87,7 @@ function oldestOf(slot: Slot): Node {
  */
 export class MemoryStore implements Store {
   readonly name = 'memory'
+  readonly local = true
   private readonly maxBytes: number
   private readonly maxEntries: number
   private readonly maxVariantsPerPath: number

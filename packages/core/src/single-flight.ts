@@ -19,6 +19,7 @@ export const AGAIN = Symbol('larder.again')
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
   private settled = false
+  private overtakenKeepingWaiters = false
 
   constructor(
     readonly key: string,
@@ -53,12 +54,26 @@ export class Flight {
     })
   }
 
+  /** Its waiters may have the leader's response though the store refused it as stale. */
+  get sharesRefused(): boolean {
+    return this.overtakenKeepingWaiters
+  }
+
   get waiting(): number {
     return this.waiters.length
   }
 
-  /** The leader read before a write that touched it: its waiters go and look again; it runs on alone. */
-  overtaken(): void {
+  /**
+   * The leader read before a write that touched it, and takes no more waiters. With `keepWaiters`
+   * (every write is known to this process, so all of them arrived before the write was
+   * acknowledged) they stay and get its response even though the store refuses it; otherwise they
+   * go and look again at once.
+   */
+  overtaken(keepWaiters: boolean): void {
+    if (keepWaiters) {
+      this.overtakenKeepingWaiters = true
+      return
+    }
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w(AGAIN)
@@ -123,15 +138,16 @@ export class Flights {
 
   /**
    * A write has invalidated `targets`. The in-flight misses it touches read before it, so their
-   * entries will be refused: they stop taking waiters, and those waiting go and look again, so
-   * they and every later request share one new miss that reads after the write.
+   * entries will be refused: they stop taking waiters, so every later request shares one new miss
+   * that reads after the write. Those already waiting get the old miss's response if
+   * `keepWaiters` (see Flight.overtaken), or else go and look again with the later requests.
    */
-  overtake(targets: InvalidationTargets): void {
+  overtake(targets: InvalidationTargets, keepWaiters: boolean): void {
     if (this.byKey.size === 0) return
     for (const [key, flight] of this.byKey) {
       if (!flight.touchedBy(targets)) continue
       this.byKey.delete(key)
-      flight.overtaken()
+      flight.overtaken(keepWaiters)
     }
   }
 

@@ -50,6 +50,13 @@ export interface InvalidationTargets {
  */
 export interface Store {
   readonly name: string
+  /**
+   * Entries live in this process and change only through it (the memory store), unlike a store
+   * other instances write to. A cache that is this store's only user then sees every write that
+   * could make a response stale, which lets it answer requests waiting on a miss that a write
+   * overtook with that miss's response (they all arrived before the write was acknowledged).
+   */
+  readonly local?: boolean
   get(key: string): MaybePromise<CacheEntry | undefined>
   mark(key: string, path: string): MaybePromise<number>
   set(key: string, entry: CacheEntry, meta: EntryMeta): MaybePromise<boolean>

@@ -1,14 +1,47 @@
 import { describe, expect, it } from 'vitest'
-import { createCache, memoryStore, type Outcome, type RequestInfo, type Store } from '@larder/core'
+import { createCache, memoryStore, type Cache, type Fill, type Outcome, type RequestInfo, type Store } from '@larder/core'
 
 const get = (): RequestInfo => ({ method: 'GET', url: '/k', headers: {}, host: 'example.test', raw: {} })
 const isLeader = (o: Outcome): boolean => o.kind === 'miss' && o.fill !== undefined
+const fillOf = (o: Outcome): Fill => (o as Extract<Outcome, { kind: 'miss' }>).fill!
+const HEADERS = { 'content-type': 'application/json' }
 
-// A waiter whose miss a write overtook looks the key up again, once: a key written again and
-// again must not keep it waiting on one new miss after another.
-describe('waiters of a miss that writes overtake', () => {
+/** Sends a response through a fill the way an adapter does; resolves to whether it was stored. */
+function respond(fill: Fill, body: string): Promise<boolean> {
+  fill.start(200, HEADERS)
+  fill.push(Buffer.from(body))
+  return fill.finish(HEADERS)
+}
+
+/**
+ * A memory store posing as one that other instances also write to (it does not claim `local`),
+ * optionally applying invalidations some time after it is asked to, as a remote store may.
+ */
+function shared(invalidateDelayMs = 0): Store {
+  const inner = memoryStore()
+  return {
+    name: 'shared',
+    get: (key) => inner.get(key),
+    mark: (key, path) => inner.mark(key, path),
+    set: (key, entry, meta) => inner.set(key, entry, meta),
+    invalidate: (targets) => (invalidateDelayMs === 0 ? inner.invalidate(targets) : new Promise((resolve) => setTimeout(() => resolve(inner.invalidate(targets)), invalidateDelayMs))),
+    clear: () => inner.clear(),
+    close: () => inner.close(),
+  }
+}
+
+async function leaderAndWaiter(cache: Cache): Promise<{ leader: Outcome; waiter: Promise<Outcome> }> {
+  const route = cache.route()
+  const leader = await cache.handle(get(), route)
+  expect(isLeader(leader)).toBe(true)
+  return { leader, waiter: Promise.resolve(cache.handle(get(), route)) }
+}
+
+// With a store others write to, a write in this process says nothing about the writes elsewhere
+// that a waiter may have arrived after: the old miss's response is not theirs to have.
+describe('waiters of a miss that writes overtake, with a store other instances share', () => {
   it('look again once, then run their own handler without starting another miss for others to wait on', async () => {
-    const cache = createCache()
+    const cache = createCache({ store: shared() })
     const route = cache.route()
     const first = await cache.handle(get(), route)
     expect(isLeader(first)).toBe(true)
@@ -22,39 +55,50 @@ describe('waiters of a miss that writes overtake', () => {
     expect(isLeader(await b)).toBe(true)
     expect(cache.stats()).toMatchObject({ inFlight: 0, coalesced: 2, misses: 3 })
   })
-})
 
-// A store that applies an invalidation some time after it is asked to (a remote store, a slow
-// network): the waiters of an overtaken miss must not look again before it has, or the miss they
-// start takes its mark before the invalidation and is refused.
-function lateInvalidating(delayMs: number): Store {
-  const inner = memoryStore()
-  return {
-    name: 'late',
-    get: (key) => inner.get(key),
-    mark: (key, path) => inner.mark(key, path),
-    set: (key, entry, meta) => inner.set(key, entry, meta),
-    invalidate: (targets) => new Promise((resolve) => setTimeout(() => resolve(inner.invalidate(targets)), delayMs)),
-    clear: () => inner.clear(),
-    close: () => inner.close(),
-  }
-}
-
-describe('an overtaken miss and a store that applies invalidations late', () => {
-  it('its waiters look again only once the store has applied the invalidation, so the new miss is stored', async () => {
-    const cache = createCache({ store: lateInvalidating(50) })
-    const route = cache.route()
-    const first = await cache.handle(get(), route)
-    expect(isLeader(first)).toBe(true)
-    const waiter = cache.handle(get(), route)
+  // Looking again earlier would start a miss whose mark predates the invalidation, to be refused.
+  it('look again only once the store has applied the invalidation, so the new miss is stored', async () => {
+    const cache = createCache({ store: shared(50) })
+    const { waiter } = await leaderAndWaiter(cache)
     await cache.invalidate({ paths: ['/k'] })
     const again = await waiter
     expect(isLeader(again)).toBe(true)
-    const fill = (again as Extract<Outcome, { kind: 'miss' }>).fill!
-    const headers = { 'content-type': 'application/json' }
-    fill.start(200, headers)
-    fill.push(Buffer.from('{"v":"new"}'))
-    expect(await fill.finish(headers)).toBe(true)
-    expect((await cache.handle(get(), route)).kind).toBe('hit')
+    expect(await respond(fillOf(again), '{"v":"new"}')).toBe(true)
+    expect((await cache.handle(get(), cache.route())).kind).toBe('hit')
+  })
+})
+
+// The memory store changes only through this process: every waiter of an overtaken miss arrived
+// before the write was acknowledged, so the old miss's response is one it may be given, at once,
+// rather than after a second origin read.
+describe('waiters of a miss that writes overtake, with a memory store only this cache uses', () => {
+  it('get the old miss\'s response, which is not stored; the next request misses', async () => {
+    const cache = createCache()
+    const { leader, waiter } = await leaderAndWaiter(cache)
+    await cache.invalidate({ paths: ['/k'] })
+    expect(cache.stats().inFlight).toBe(0)
+    expect(await respond(fillOf(leader), '{"v":"old"}')).toBe(false)
+    const answer = await waiter
+    expect(answer.kind).toBe('hit')
+    expect((answer as Extract<Outcome, { kind: 'hit' }>).entry.body.toString()).toBe('{"v":"old"}')
+    expect(isLeader(await cache.handle(get(), cache.route()))).toBe(true)
+    expect(cache.stats()).toMatchObject({ staleFillsRefused: 1, hits: 1, misses: 2 })
+  })
+
+  it('a request after the write does not wait on the old miss', async () => {
+    const cache = createCache()
+    await leaderAndWaiter(cache)
+    await cache.invalidate({ paths: ['/k'] })
+    expect(isLeader(await cache.handle(get(), cache.route()))).toBe(true)
+  })
+
+  it('when a second cache shares the store (its writes overtake nothing here), they look again as with a shared store', async () => {
+    const store = memoryStore()
+    const cache = createCache({ store })
+    createCache({ store })
+    const { leader, waiter } = await leaderAndWaiter(cache)
+    await cache.invalidate({ paths: ['/k'] })
+    expect(await respond(fillOf(leader), '{"v":"old"}')).toBe(false)
+    expect(isLeader(await waiter)).toBe(true)
   })
 })

@@ -472,7 +472,12 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect((await h.get('/dashboard')).json().value).toBe('new')
       })
 
-      it('a write overtakes a miss in flight: its waiters and the GETs after the write share one new miss', async () => {
+      // Left waiting on the first miss, the GETs after the write would each run the handler once it
+      // is refused. A request that was waiting before the write arrived before it was acknowledged:
+      // with a store only this process writes, it gets the old miss's response without another
+      // origin read; with one other instances share, it may have arrived after a write elsewhere
+      // that this process knows nothing of, so it shares the new miss.
+      it('a write overtakes a miss in flight: the GETs after the write share one new miss, and the one waiting before it is answered', async () => {
         const item = slowItem()
         const h = await start(item.routes)
         const slow = h.get('/item')
@@ -480,9 +485,9 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         const waiter = h.get('/item')
         await sleep(40)
         expect((await h.get('/item', { method: 'PUT' })).status).toBe(204)
-        // Left waiting on the first miss, each of these would run the handler once it is refused.
         const after = await Promise.all([waiter, h.get('/item'), h.get('/item'), h.get('/item')])
-        expect(after.map((r) => r.json().value)).toEqual(['new', 'new', 'new', 'new'])
+        const local = h.cache.store.local === true
+        expect(after.map((r) => r.json().value)).toEqual([local ? 'old' : 'new', 'new', 'new', 'new'])
         expect((await slow).json().value).toBe('old')
         expect(item.reads()).toBe(2)
         expect((await h.get('/item')).cache).toBe('HIT')

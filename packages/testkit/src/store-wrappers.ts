@@ -21,6 +21,7 @@ export const memoryStores: StoreFactory = { name: 'memory', create: () => memory
  */
 export class ControlledStore implements Store {
   readonly name: string
+  readonly local: boolean | undefined
   mode: 'ok' | 'down' | 'hang' = 'ok'
   invalidateDelayMs = 0
   /** Delays every write: the entry lands after the response that filled it has gone out. */
@@ -29,6 +30,7 @@ export class ControlledStore implements Store {
 
   constructor(readonly inner: Store) {
     this.name = `controlled(${inner.name})`
+    this.local = inner.local
   }
 
   private run<T>(fn: () => T | Promise<T>): T | Promise<T> {
