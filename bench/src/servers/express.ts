@@ -3,7 +3,7 @@ import apicache from 'apicache'
 import { larder } from '@larder/express'
 import express, { type Request, type RequestHandler, type Response } from 'express'
 import routeCache from 'route-cache'
-import { CONTENT_TYPE, NOOP_ROUTE, PLAIN_ROUTES, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
+import { CONTENT_TYPE, HIT_HEADERS, NOOP_ROUTE, PLAIN_ROUTES, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
 import { closers, larderCache } from './stores.js'
 import { REDIS_URL, type ServerSpec } from './spec.js'
 
@@ -41,6 +41,14 @@ export async function expressServer(spec: ServerSpec, origin: Origin): Promise<S
       app.use((_req, res) => {
         res.setHeader('content-type', CONTENT_TYPE)
         res.setHeader('content-length', PREBUILT.byteLength)
+        res.end(PREBUILT)
+      })
+      break
+    case 'ceiling-headers':
+      app.use((_req, res) => {
+        res.setHeader('content-type', CONTENT_TYPE)
+        res.setHeader('content-length', PREBUILT.byteLength)
+        for (const [name, value] of Object.entries(HIT_HEADERS)) res.setHeader(name, value)
         res.end(PREBUILT)
       })
       break

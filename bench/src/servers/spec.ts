@@ -4,7 +4,7 @@ export type Framework = 'node' | 'express' | 'fastify'
  * `ceiling`: answers every request from a prebuilt Buffer without running the route (the framework's limit).
  * `noop`: registers what larder registers (an Express middleware; Fastify onRequest and onSend hooks on every
  * route) doing nothing: the framework's price of any middleware, before larder's own code.
- * `ceiling-headers` (Fastify): the ceiling, sending the headers a larder hit sends (ETag, Age, X-Cache as well as
+ * `ceiling-headers`: the ceiling, sending the headers a larder hit sends (ETag, Age, X-Cache as well as
  * Content-Type and Content-Length): what the response itself costs, apart from finding it.
  * `larder-route`: larder on `/nostore/users/:id` only, beside the same route without it (`/plain/…`, twice) and with a
  * do-nothing middleware (`/noop/…`), all in one process: the miss overhead without process-to-process noise.
