@@ -91,6 +91,44 @@ describe('@larder/fastify', () => {
     await cache.close()
   })
 
+  it('refuses a second registration inside the first one\'s context, saying where a second cache goes', async () => {
+    const cache = createCache()
+    const other = createCache()
+    const app = Fastify()
+    void app.register(larderPlugin, { cache })
+    void app.register(async (child) => {
+      await child.register(larderPlugin, { cache: other })
+    })
+    await expect(app.ready()).rejects.toThrow(/already registered for this context.*sibling context/)
+    await cache.close()
+    await other.close()
+  })
+
+  it('sibling contexts may each have their own cache', async () => {
+    const a = createCache()
+    const b = createCache()
+    let calls = 0
+    const app = Fastify()
+    await app.register(async (api) => {
+      await api.register(larderPlugin, { cache: a })
+      api.get('/a', async () => ({ call: ++calls }))
+    })
+    await app.register(async (admin) => {
+      await admin.register(larderPlugin, { cache: b })
+      admin.get('/b', async () => ({ call: ++calls }))
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    apps.push({ app, cache: a })
+    const address = app.server.address()
+    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    const seen = []
+    for (const path of ['/a', '/a', '/b', '/b']) seen.push((await fetchFrom(base, path)).cache)
+    expect(seen).toEqual(['MISS', 'HIT', 'MISS', 'HIT'])
+    expect([a.stats().stores, b.stats().stores]).toEqual([1, 1])
+    expect(calls).toBe(2)
+    await b.close()
+  })
+
   it('logs store failures through the request logger', async () => {
     const lines: string[] = []
     const cache = createCache({
