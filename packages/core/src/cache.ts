@@ -19,11 +19,11 @@ export type Outcome =
   /** Replay `entry` (as a 304 without body when `notModified`); do not run the handler. */
   | { kind: 'hit'; entry: CacheEntry; notModified: boolean }
   /** Run the handler; feed its response to `fill` when there is one (none for HEAD). */
-  | { kind: 'miss'; fill: Fill | undefined }
+  | { kind: 'miss'; fill: Fill | undefined; cache: Cache }
   /** Run the handler; the cache stays out of it. */
-  | { kind: 'bypass'; reason: string }
+  | { kind: 'bypass'; reason: string; cache: Cache }
   /** Run the handler; call `mutation.complete(status)` and wait for it before sending. */
-  | { kind: 'mutation'; mutation: Mutation }
+  | { kind: 'mutation'; mutation: Mutation; cache: Cache }
   /** Not a method the cache deals with. */
   | { kind: 'pass' }
 
@@ -77,7 +77,9 @@ export interface Cache<R = any> {
   /**
    * Decides what to do with a request. Synchronous when the store is (a memory hit never awaits).
    * `previous` is the outcome an earlier larder middleware reached for the same request: a more
-   * specific one takes over from it without a second lookup when the key is the same.
+   * specific one takes over from it without a second lookup when the key is the same. When the
+   * earlier middleware used another cache, a read is this cache's alone (the other one's miss is
+   * withdrawn) and a write invalidates in both.
    */
   handle(info: RequestInfo<R>, route: ResolvedRoute<R>, logger?: Logger, previous?: Outcome): MaybePromise<Outcome>
   /** Removes entries by tag, path (all variants) or key. Rejects if the store fails, after reporting it. */
@@ -125,21 +127,34 @@ class LarderCache implements Cache, EngineContext {
 
   handle(info: RequestInfo, route: ResolvedRoute, logger?: Logger, previous?: Outcome): MaybePromise<Outcome> {
     const method = info.method
+    const theirs = previous !== undefined && previous.kind !== 'pass' && previous.kind !== 'hit' && previous.cache !== this ? previous : undefined
     if (method === 'GET' || method === 'HEAD') {
-      if (previous !== undefined) {
+      if (theirs !== undefined) {
+        if (theirs.cache instanceof LarderCache) theirs.cache.withdraw(theirs)
+      } else if (previous !== undefined) {
         const adopted = this.adopt(previous, info, route)
         if (adopted) return adopted
       }
       return this.read(info, route, method === 'HEAD', logger)
     }
     if (MUTATIONS.has(method)) {
-      if (previous?.kind === 'mutation') {
+      if (previous?.kind === 'mutation' && theirs === undefined) {
         previous.mutation.retarget(route)
         return previous
       }
-      return { kind: 'mutation', mutation: new Mutation(this, route, info, indexPath(splitUrl(info.url).path), logger) }
+      // Each cache may hold entries the write changed: the other cache's invalidation runs too.
+      const alongside = theirs?.kind === 'mutation' ? theirs.mutation : undefined
+      return { kind: 'mutation', mutation: new Mutation(this, route, info, indexPath(splitUrl(info.url).path), logger, alongside), cache: this }
     }
     return PASS
+  }
+
+  /** Another cache's middleware took the request over: this cache's outcome for it never happened. */
+  private withdraw(outcome: Outcome): void {
+    if (outcome.kind === 'miss') {
+      outcome.fill?.abandon()
+      this.counters.misses--
+    } else if (outcome.kind === 'bypass') this.counters.bypasses--
   }
 
   private adopt(previous: Outcome, info: RequestInfo, route: ResolvedRoute): Outcome | undefined {
@@ -157,10 +172,7 @@ class LarderCache implements Cache, EngineContext {
       }
     }
     // Superseded: the request is counted once, by the outcome that replaces this one.
-    if (previous.kind === 'miss') {
-      previous.fill?.abandon()
-      this.counters.misses--
-    } else if (previous.kind === 'bypass') this.counters.bypasses--
+    this.withdraw(previous)
     return undefined
   }
 
@@ -279,7 +291,7 @@ class LarderCache implements Cache, EngineContext {
 
   private headMiss(): Outcome {
     this.counters.misses++
-    return { kind: 'miss', fill: undefined }
+    return { kind: 'miss', fill: undefined, cache: this }
   }
 
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
@@ -300,7 +312,7 @@ class LarderCache implements Cache, EngineContext {
 
   private fill(req: Pending, flight: Flight | undefined, normalised: string, mark: number): Outcome {
     this.counters.misses++
-    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentialed) }
+    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentialed), cache: this }
   }
 
   private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
@@ -310,7 +322,7 @@ class LarderCache implements Cache, EngineContext {
 
   private bypass(reason: string): Outcome {
     this.counters.bypasses++
-    return { kind: 'bypass', reason }
+    return { kind: 'bypass', reason, cache: this }
   }
 
   private failed(error: unknown, op: string, key: string, logger: Logger | undefined): Outcome {

@@ -30,6 +30,8 @@ export class Mutation {
     private readonly info: RequestInfo,
     private readonly path: string,
     private readonly logger: Logger | undefined,
+    /** The same request's mutation in another cache, completed with this one. */
+    private readonly alongside?: Mutation,
   ) {}
 
   retarget(route: ResolvedRoute): void {
@@ -42,6 +44,14 @@ export class Mutation {
    * (RFC 9111 §4.4).
    */
   complete(status: number, headers?: ResponseHeaders): Promise<void> | undefined {
+    const own = this.completeHere(status, headers)
+    const other = this.alongside?.complete(status, headers)
+    if (other === undefined) return own
+    if (own === undefined) return other
+    return Promise.all([own, other]).then(() => undefined)
+  }
+
+  private completeHere(status: number, headers: ResponseHeaders | undefined): Promise<void> | undefined {
     if (status < 200 || status >= 400 || !this.route.enabled) return undefined
     const paths = [this.path]
     if (this.route.invalidateParent) {

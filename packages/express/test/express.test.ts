@@ -51,6 +51,47 @@ describe('@larder/express', () => {
     expect(await cache.invalidate({ tags: ['tenants'] })).toBe(2)
   })
 
+  it('a route-level larder with another cache under a global one: the route\'s cache alone stores and serves it', async () => {
+    const global = createCache()
+    const own = createCache()
+    closers.push(() => own.close())
+    const app = express()
+    app.use(larder(global))
+    let calls = 0
+    app.get('/report', larder(own), (_req, res) => res.json({ calls: ++calls }))
+    const get = await serve(app, global)
+    expect((await get('/report')).cache).toBe('MISS')
+    const hit = await get('/report')
+    expect([hit.cache, hit.json().calls]).toEqual(['HIT', 1])
+    expect(own.stats()).toMatchObject({ misses: 1, hits: 1, stores: 1 })
+    // The global cache's lookups were withdrawn, not left counted as misses it never filled.
+    expect(global.stats()).toMatchObject({ misses: 0, hits: 0, stores: 0, inFlight: 0 })
+  })
+
+  it('a write through a global larder and a route larder with another cache invalidates in both', async () => {
+    const global = createCache()
+    const own = createCache()
+    closers.push(() => own.close())
+    const db = new Map([['1', 'old']])
+    const app = express()
+    app.use(larder(global))
+    app.get('/items', (_req, res) => res.json([...db.values()]))
+    app.get('/items/:id', larder(own), (req, res) => res.json({ name: db.get(String(req.params.id)) }))
+    app.put('/items/:id', larder(own), (req, res) => {
+      db.set(String(req.params.id), 'new')
+      res.status(204).end()
+    })
+    const get = await serve(app, global)
+    await get('/items')
+    await get('/items/1')
+    expect([(await get('/items')).cache, (await get('/items/1')).cache]).toEqual(['HIT', 'HIT'])
+    expect((await get('/items/1', { method: 'PUT' })).status).toBe(204)
+    // /items/1 is in the route's cache, its parent /items in the global one: neither may survive.
+    const [list, item] = [await get('/items'), await get('/items/1')]
+    expect([list.cache, list.json()]).toEqual(['MISS', ['new']])
+    expect([item.cache, item.json()]).toEqual(['MISS', { name: 'new' }])
+  })
+
   it('a route-level opt-out under a global larder bypasses', async () => {
     const cache = createCache()
     const app = express()
