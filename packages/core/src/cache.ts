@@ -41,6 +41,8 @@ interface Pending {
   path: string
   /** Carries credentials the route does not key on: only shareable responses apply. */
   credentialed: boolean
+  /** Taken with the lookup, for a key expected to miss (see markEarly). */
+  mark: MaybePromise<number> | undefined
 }
 const MAX_MISSED = 1000
 
@@ -56,6 +58,7 @@ function mergeTargets(list: readonly InvalidationTargets[]): InvalidationTargets
   return { keys: [...keys], tags: [...tags], paths: [...paths] }
 }
 const PASS: Outcome = { kind: 'pass' }
+const ignore = (): void => undefined
 
 // How many caches use each process-local store. A cache sees every write to a local store only if
 // it is the store's one user: another cache's writes do not overtake its misses.
@@ -196,7 +199,7 @@ class LarderCache implements Cache, EngineContext {
       // larder, if any, takes over and decides.
       return this.bypass('client-directive')
     }
-    const req: Pending = { info, route, head, logger, key: '', path: '', credentialed: isCredentialed(info.headers, route) }
+    const req: Pending = { info, route, head, logger, key: '', path: '', credentialed: isCredentialed(info.headers, route), mark: undefined }
     const { path, query } = splitUrl(info.url)
     req.path = path
     let key: string
@@ -215,6 +218,7 @@ class LarderCache implements Cache, EngineContext {
     } catch (e) {
       return this.failed(e, 'get', key, logger)
     }
+    if (!req.head && this.flights.passes(key)) req.mark = this.markEarly(req)
     if (isPromise(got)) {
       return got.then(
         (entry) => this.afterGet(entry, req),
@@ -222,6 +226,23 @@ class LarderCache implements Cache, EngineContext {
       )
     }
     return this.afterGet(got, req)
+  }
+
+  /**
+   * A key whose responses could not be shared lately will most likely miss: its mark is asked for
+   * with the lookup, so a remote store answers both in one round trip instead of two in a row.
+   */
+  private markEarly(req: Pending): MaybePromise<number> | undefined {
+    let mark: MaybePromise<number>
+    try {
+      mark = this.call('mark', this.storeMark, req.key, indexPath(req.path))
+    } catch {
+      // lead() asks again and reports what fails then.
+      return undefined
+    }
+    // Unused if the lookup hits; a failure is then the lookup's to report.
+    if (isPromise(mark)) mark.catch(ignore)
+    return mark
   }
 
   private hit(entry: CacheEntry, req: Pending): Outcome {
@@ -275,6 +296,8 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private async follow(flight: Flight, req: Pending, again = false): Promise<Outcome> {
+    // Taken before the wait: a miss after it must be marked afresh.
+    req.mark = undefined
     if (!again) this.counters.coalesced++
     const shared = await flight.wait(this.config.lockTimeoutMs)
     if (shared === AGAIN) {
@@ -296,11 +319,13 @@ class LarderCache implements Cache, EngineContext {
 
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
     const normalised = flight?.path ?? indexPath(req.path)
-    let mark: MaybePromise<number>
-    try {
-      mark = this.call('mark', this.storeMark, req.key, normalised)
-    } catch (e) {
-      return this.markFailed(e, req, flight)
+    let mark = req.mark
+    if (mark === undefined) {
+      try {
+        mark = this.call('mark', this.storeMark, req.key, normalised)
+      } catch (e) {
+        return this.markFailed(e, req, flight)
+      }
     }
     // A synchronous store (memory) takes no closures: this runs on every miss.
     if (!isPromise(mark)) return this.fill(req, flight, normalised, mark)
