@@ -6,7 +6,7 @@ import { memoryStore } from './memory-store.js'
 import { Mutation, runInvalidation } from './mutation.js'
 import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCacheConfig, type ResolvedRoute, type RouteOptions } from './options.js'
 import { indexPath, splitUrl } from './paths.js'
-import { isNotModified } from './conditional.js'
+import { askForWholeResponse, isNotModified } from './conditional.js'
 import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
 import { variantKey } from './key.js'
 import { AGAIN, Flights, type Flight } from './single-flight.js'
@@ -337,6 +337,8 @@ class LarderCache implements Cache, EngineContext {
 
   private fill(req: Pending, flight: Flight | undefined, normalised: string, mark: number): Outcome {
     this.counters.misses++
+    // Only where others may wait: on a key that cannot be shared, the handler's own 304s save work.
+    if (flight !== undefined) askForWholeResponse(req.info.headers)
     return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentialed), cache: this }
   }
 

@@ -37,3 +37,19 @@ export function isNotModified(entry: CacheEntry, request: RequestHeaders): boole
   const modified = Date.parse(lastModified)
   return Number.isFinite(since) && Number.isFinite(modified) && modified <= since
 }
+
+// What makes a handler answer with less than the whole response: a 304 to a matching validator, a
+// 206 to a range. Neither can be stored, nor shared with the requests waiting on the miss.
+const PARTIAL_REQUEST_HEADERS = ['if-none-match', 'if-modified-since', 'range', 'if-range'] as const
+
+/**
+ * Removes the conditional and range headers from a request that leads a miss, so its handler
+ * renders the whole response, which is stored and shared (HTTP lets a server answer such a request
+ * with a 200). Otherwise one client revalidating a copy it holds would leave every request waiting
+ * on the miss to run its own handler.
+ */
+export function askForWholeResponse(headers: RequestHeaders): void {
+  for (const name of PARTIAL_REQUEST_HEADERS) {
+    if (headers[name] !== undefined) delete (headers as Record<string, unknown>)[name]
+  }
+}

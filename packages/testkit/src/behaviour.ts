@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import type { AppFactory, RouteSpec } from './apps.js'
+import type { AppFactory, Reply, RouteSpec } from './apps.js'
 import { counter, useHarness } from './harness.js'
 import { sleep, type Response } from './http.js'
 import type { StoreFactory } from './store-wrappers.js'
@@ -529,6 +529,53 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         // Every waiter got its own handler's response, never the leader's.
         expect(new Set(served).size).toBe(served.length)
         expect(served).not.toContain(1)
+      })
+
+      it('a leader revalidating its own copy (If-None-Match, Range) still gets the whole response stored and shared', async () => {
+        const calls = counter()
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/doc',
+            handler: async (req): Promise<Reply> => {
+              calls.next()
+              await sleep(150)
+              // What Express's res.send and @fastify/etag do for a matching validator.
+              if (req.headers['if-none-match'] === '"v1"') return { status: 304, headers: { etag: '"v1"' } }
+              if (req.headers['range'] !== undefined) return { status: 206, headers: { etag: '"v1"', 'content-range': 'bytes 0-0/9' }, body: { text: '{' } }
+              return { headers: { etag: '"v1"' }, body: { json: { v: 1 } } }
+            },
+          },
+        ])
+        const partials: Array<Record<string, string>> = [{ 'if-none-match': '"v1"' }, { range: 'bytes=0-0' }]
+        for (const partial of partials) {
+          calls.n = 0
+          await h.cache.invalidate({ paths: ['/doc'] })
+          const leader = h.get('/doc', { headers: partial })
+          await sleep(40)
+          const waiters = await Promise.all(Array.from({ length: 5 }, () => h.get('/doc')))
+          const first = await leader
+          // A 200 is a valid answer to a conditional or range request; a 304 or 206 could not be shared.
+          expect([first.status, first.json()]).toEqual([200, { v: 1 }])
+          expect(waiters.map((r) => [r.status, r.cache, r.json()])).toEqual(Array(5).fill([200, 'HIT', { v: 1 }]))
+          expect(calls.n).toBe(1)
+        }
+        // Its validator is answered from the entry.
+        expect((await h.get('/doc', { headers: { 'if-none-match': '"v1"' } })).status).toBe(304)
+      })
+
+      it('a key that answers uncacheable keeps its handler\'s own 304s', async () => {
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/me',
+            handler: (req) =>
+              req.headers['if-none-match'] === '"me1"' ? { status: 304, headers: { etag: '"me1"', 'cache-control': 'private' } } : { headers: { etag: '"me1"', 'cache-control': 'private' }, body: { json: { me: 1 } } },
+          },
+        ])
+        expect((await h.get('/me')).status).toBe(200)
+        const again = await h.get('/me', { headers: { 'if-none-match': '"me1"' } })
+        expect([again.status, again.body.length]).toEqual([304, 0])
       })
 
       it('once a key answers uncacheable, concurrent requests for it run side by side, not in waves', async () => {
