@@ -74,8 +74,11 @@ export class Fill {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
     const decision = responseDecision(status, headers, this.route, this.credentialed)
     if (!decision.store) {
-      // A refusal for credentials says nothing about other callers; a 5xx is transient.
-      this.drop(decision.reason !== 'credentials' && status < 500)
+      if (decision.reason === 'credentials') {
+        // Says nothing about other callers: those waiting look again rather than each run the handler.
+        this.state = 'done'
+        this.flight?.handBack()
+      } else this.drop(status < 500) // a 5xx is transient
       return false
     }
     this.state = 'capturing'

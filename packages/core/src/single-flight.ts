@@ -7,14 +7,18 @@ export interface Shared {
   vary?: { names: readonly string[]; key: string }
 }
 
-/** What a waiter gets when a write overtook the leader: look the key up again. */
+/**
+ * What a waiter gets when a write overtook the leader, or when the leader's response was for the
+ * leader alone (its credentials): look the key up again.
+ */
 export const AGAIN = Symbol('larder.again')
 
 /**
  * One in-process miss that others may wait on. A waiter gets the leader's entry only if it was
  * stored; otherwise (not cacheable, refused as stale, store failure, timeout) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared. When a
- * write in this process overtakes the leader, its waiters get AGAIN at once instead.
+ * write in this process overtakes the leader, its waiters get AGAIN at once instead, and so they do
+ * when the leader's response is refused only because of the leader's own credentials.
  */
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
@@ -81,12 +85,24 @@ export class Flight {
 
   /** `uncacheable`: the response showed that this key's responses are not meant to be shared. */
   settle(shared: Shared | undefined, uncacheable = false): void {
+    this.end(shared, uncacheable)
+  }
+
+  /**
+   * The leader's response was refused only for the leader's credentials, which says nothing about
+   * the others: rather than each running its handler, they look again and one of them leads.
+   */
+  handBack(): void {
+    this.end(AGAIN, false)
+  }
+
+  private end(result: Shared | undefined | typeof AGAIN, uncacheable: boolean): void {
     if (this.settled) return
     this.settled = true
     this.release(this, uncacheable)
     const waiters = this.waiters
     this.waiters = []
-    for (const w of waiters) w(shared)
+    for (const w of waiters) w(result)
   }
 }
 

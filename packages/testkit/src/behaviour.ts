@@ -564,6 +564,20 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect((await h.get('/doc', { headers: { 'if-none-match': '"v1"' } })).status).toBe(304)
       })
 
+      it('a leader whose credentials keep its response out of the cache does not leave its waiters to run one handler each', async () => {
+        const calls = counter()
+        const h = await start([{ method: 'GET', path: '/news', handler: async () => (calls.next(), await sleep(150), { headers: { 'cache-control': 'max-age=60' }, body: { json: { news: 1 } } }) }])
+        const leader = h.get('/news', { headers: { cookie: 'session=abc' } })
+        await sleep(40)
+        const waiters = await Promise.all(Array.from({ length: 5 }, () => h.get('/news')))
+        expect((await leader).json()).toEqual({ news: 1 })
+        expect(waiters.map((r) => [r.status, r.json()])).toEqual(Array(5).fill([200, { news: 1 }]))
+        // The leader's response was for a caller with a cookie; the first waiter to look again leads
+        // a miss the others share.
+        expect(calls.n).toBe(2)
+        expect(h.cache.stats().stores).toBe(1)
+      })
+
       it('a key that answers uncacheable keeps its handler\'s own 304s', async () => {
         const h = await start([
           {
