@@ -74,11 +74,9 @@ export class Fill {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
     const decision = responseDecision(status, headers, this.route, this.credentialed)
     if (!decision.store) {
-      if (decision.reason === 'credentials') {
-        // Says nothing about other callers: those waiting look again rather than each run the handler.
-        this.state = 'done'
-        this.flight?.handBack()
-      } else this.drop(status < 500) // a 5xx is transient
+      // A refusal for credentials says nothing about other callers; a 5xx is transient.
+      if (decision.reason === 'credentials') this.handBack()
+      else this.drop(status < 500)
       return false
     }
     this.state = 'capturing'
@@ -167,9 +165,16 @@ export class Fill {
     return stored
   }
 
-  /** The response did not complete (client gone, stream error, hijacked): store nothing. */
+  /** The response did not complete (client gone, stream error, hijacked, taken over): store nothing. */
   abandon(): void {
-    if (this.state !== 'done') this.drop()
+    if (this.state !== 'done') this.handBack()
+  }
+
+  /** Nothing to share, and nothing learnt about the key: those waiting look again rather than each run the handler. */
+  private handBack(): void {
+    this.state = 'done'
+    this.chunks = NO_CHUNKS
+    this.flight?.handBack()
   }
 
   /** `uncacheable`: the response itself ruled out sharing (see Flights.passes). */

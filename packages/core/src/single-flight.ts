@@ -8,8 +8,8 @@ export interface Shared {
 }
 
 /**
- * What a waiter gets when a write overtook the leader, or when the leader's response was for the
- * leader alone (its credentials): look the key up again.
+ * What a waiter gets when a write overtook the leader, or when the leader's response says nothing
+ * about the key (refused for the leader's own credentials, or never completed): look it up again.
  */
 export const AGAIN = Symbol('larder.again')
 
@@ -18,7 +18,7 @@ export const AGAIN = Symbol('larder.again')
  * stored; otherwise (not cacheable, refused as stale, store failure, timeout) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared. When a
  * write in this process overtakes the leader, its waiters get AGAIN at once instead, and so they do
- * when the leader's response is refused only because of the leader's own credentials.
+ * when the leader hands back a response that says nothing about the key.
  */
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
@@ -89,8 +89,8 @@ export class Flight {
   }
 
   /**
-   * The leader's response was refused only for the leader's credentials, which says nothing about
-   * the others: rather than each running its handler, they look again and one of them leads.
+   * The leader's response says nothing about the key (refused only for the leader's credentials, or
+   * never completed): rather than each running its handler, the waiters look again and one leads.
    */
   handBack(): void {
     this.end(AGAIN, false)
