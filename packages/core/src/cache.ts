@@ -218,7 +218,7 @@ class LarderCache implements Cache, EngineContext {
     } catch (e) {
       return this.failed(e, 'get', key, logger)
     }
-    if (!req.head && this.flights.passes(key)) req.mark = this.markEarly(req)
+    if (!req.head && this.store.local !== true && this.flights.passes(key)) req.mark = this.markEarly(req)
     if (isPromise(got)) {
       return got.then(
         (entry) => this.afterGet(entry, req),
@@ -230,7 +230,8 @@ class LarderCache implements Cache, EngineContext {
 
   /**
    * A key whose responses could not be shared lately will most likely miss: its mark is asked for
-   * with the lookup, so a remote store answers both in one round trip instead of two in a row.
+   * with the lookup, so a remote store answers both in one round trip instead of two in a row (a
+   * local one answers at once either way).
    */
   private markEarly(req: Pending): MaybePromise<number> | undefined {
     let mark: MaybePromise<number>
