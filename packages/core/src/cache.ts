@@ -258,7 +258,11 @@ class LarderCache implements Cache, EngineContext {
 
   /** The primary key holds a Vary pointer: look up this request's variant. */
   private followPointer(pointer: CacheEntry, req: Pending): MaybePromise<Outcome> {
-    const key = variantKey(req.key, pointerNames(pointer), req.info.headers, this.config)
+    return this.lookUpVariant(pointerNames(pointer), req, false)
+  }
+
+  private lookUpVariant(names: readonly string[], req: Pending, again: boolean): MaybePromise<Outcome> {
+    const key = variantKey(req.key, names, req.info.headers, this.config)
     let got: MaybePromise<CacheEntry | undefined>
     try {
       got = this.call('get', this.storeGet, key)
@@ -267,14 +271,14 @@ class LarderCache implements Cache, EngineContext {
     }
     if (isPromise(got)) {
       return got.then(
-        (entry) => this.afterLookup(entry, req),
+        (entry) => this.afterLookup(entry, req, again),
         (e: unknown) => this.failed(e, 'get', key, req.logger),
       )
     }
-    return this.afterLookup(got, req)
+    return this.afterLookup(got, req, again)
   }
 
-  /** `again`: the request waited on a miss that a write overtook, and is looking the key up again. */
+  /** `again`: the request waited on a miss that could not answer it, and is looking the key up again. */
   private afterLookup(entry: CacheEntry | undefined, req: Pending, again = false): MaybePromise<Outcome> {
     if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
       if (!req.credentialed || sharedWithAuthorized(entry.headers)) return this.hit(entry, req)
@@ -309,6 +313,8 @@ class LarderCache implements Cache, EngineContext {
     // The leader's response is this request's too only if it is the same variant.
     const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
     if (shared !== undefined && sameVariant && (!req.credentialed || sharedWithAuthorized(shared.entry.headers))) return this.hit(shared.entry, req)
+    // Another variant: the others of this one look it up too, and the first to miss leads them.
+    if (shared?.vary !== undefined && !sameVariant && !again) return this.lookUpVariant(shared.vary.names, req, true)
     // Released without a response it may share: run the handler, concurrently with the other waiters.
     return req.head ? this.headMiss() : this.lead(req, undefined)
   }

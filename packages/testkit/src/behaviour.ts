@@ -578,6 +578,24 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(h.cache.stats().stores).toBe(1)
       })
 
+      it('waiters of another variant than the leader\'s share one miss of their own variant', async () => {
+        const calls = counter()
+        const h = await start([
+          {
+            method: 'GET',
+            path: '/v',
+            handler: async (req) => (calls.next(), await sleep(150), { headers: { vary: 'x-variant' }, body: { json: { variant: req.headers['x-variant'] } } }),
+          },
+        ])
+        const leader = h.get('/v', { headers: { 'x-variant': 'a' } })
+        await sleep(40)
+        const waiters = await Promise.all(Array.from({ length: 4 }, () => h.get('/v', { headers: { 'x-variant': 'b' } })))
+        expect((await leader).json()).toEqual({ variant: 'a' })
+        expect(waiters.map((r) => r.json())).toEqual(Array(4).fill({ variant: 'b' }))
+        // Each would otherwise run the handler once the leader's variant turned out not to be theirs.
+        expect(calls.n).toBe(2)
+      })
+
       it('a key that answers uncacheable keeps its handler\'s own 304s', async () => {
         const h = await start([
           {
