@@ -8,17 +8,18 @@ export interface Shared {
 }
 
 /**
- * What a waiter gets when a write overtook the leader, or when the leader's response says nothing
- * about the key (refused for the leader's own credentials, or never completed): look it up again.
+ * What a waiter gets when a write overtook the leader, when the leader's response says nothing
+ * about the key (refused for the leader's own credentials, or never completed), or when it waited
+ * lockTimeout: look the key up again.
  */
 export const AGAIN = Symbol('larder.again')
 
 /**
  * One in-process miss that others may wait on. A waiter gets the leader's entry only if it was
- * stored; otherwise (not cacheable, refused as stale, store failure, timeout) it gets undefined and
+ * stored; otherwise (not cacheable, refused as stale, store failure) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared. When a
  * write in this process overtakes the leader, its waiters get AGAIN at once instead, and so they do
- * when the leader hands back a response that says nothing about the key.
+ * when the leader hands back a response that says nothing about the key, or outlasts their wait.
  */
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
@@ -47,9 +48,11 @@ export class Flight {
   wait(timeoutMs: number): Promise<Shared | undefined | typeof AGAIN> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        // A leader this slow should not hold back later arrivals either.
+        // A leader this slow should not hold back later arrivals either. Its waiters look again
+        // rather than each run the handler: the first leads, and a slow origin sees one more
+        // request per lockTimeout instead of one per waiter.
         this.release(this, false)
-        resolve(undefined)
+        resolve(AGAIN)
       }, timeoutMs)
       this.waiters.push((shared) => {
         clearTimeout(timer)

@@ -737,7 +737,7 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         expect(calls.n).toBe(2)
       }, 10_000)
 
-      it('waiting is bounded by lockTimeout', async () => {
+      it('waiting is bounded by lockTimeout, and the waiters that time out share one new miss', async () => {
         const calls = counter()
         const order: number[] = []
         const h = await start(
@@ -757,11 +757,12 @@ export function behaviourSuite(apps: AppFactory, stores: StoreFactory): void {
         )
         const leader = h.get('/stuck')
         await sleep(30)
-        const waiters = await Promise.all([h.get('/stuck'), h.get('/stuck')])
-        expect(waiters.map((r) => r.status)).toEqual([200, 200])
+        const waiters = await Promise.all([h.get('/stuck'), h.get('/stuck'), h.get('/stuck')])
+        expect(waiters.map((r) => [r.status, r.json()])).toEqual(Array(3).fill([200, { call: 2 }]))
         expect(order).not.toContain(1)
         await leader
-        expect(calls.n).toBe(3)
+        // One per waiter would put a slow origin under more load just when it is struggling.
+        expect(calls.n).toBe(2)
       })
     })
 
