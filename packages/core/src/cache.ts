@@ -251,18 +251,18 @@ class LarderCache implements Cache, EngineContext {
     return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers) }
   }
 
-  private afterGet(entry: CacheEntry | undefined, req: Pending): MaybePromise<Outcome> {
-    if (entry !== undefined && isVaryPointer(entry) && entry.expiresAt > Date.now()) return this.followPointer(entry, req)
-    return this.afterLookup(entry, req)
-  }
-
-  /** The primary key holds a Vary pointer: look up this request's variant. */
-  private followPointer(pointer: CacheEntry, req: Pending): MaybePromise<Outcome> {
-    return this.lookUpVariant(pointerNames(pointer), req, false)
+  /** A primary key's entry: a Vary pointer sends the request on to its variant. */
+  private afterGet(entry: CacheEntry | undefined, req: Pending, again = false): MaybePromise<Outcome> {
+    if (entry !== undefined && isVaryPointer(entry) && entry.expiresAt > Date.now()) return this.lookUpVariant(pointerNames(entry), req, again)
+    return this.afterLookup(entry, req, again)
   }
 
   private lookUpVariant(names: readonly string[], req: Pending, again: boolean): MaybePromise<Outcome> {
-    const key = variantKey(req.key, names, req.info.headers, this.config)
+    return this.lookUp(variantKey(req.key, names, req.info.headers, this.config), req, again, true)
+  }
+
+  /** Looks `key` up for a request already under way: `variant` keys hold entries, primary keys may hold a pointer. */
+  private lookUp(key: string, req: Pending, again: boolean, variant: boolean): MaybePromise<Outcome> {
     let got: MaybePromise<CacheEntry | undefined>
     try {
       got = this.call('get', this.storeGet, key)
@@ -271,11 +271,11 @@ class LarderCache implements Cache, EngineContext {
     }
     if (isPromise(got)) {
       return got.then(
-        (entry) => this.afterLookup(entry, req, again),
+        (entry) => (variant ? this.afterLookup(entry, req, again) : this.afterGet(entry, req, again)),
         (e: unknown) => this.failed(e, 'get', key, req.logger),
       )
     }
-    return this.afterLookup(got, req, again)
+    return variant ? this.afterLookup(got, req, again) : this.afterGet(got, req, again)
   }
 
   /** `again`: the request waited on a miss that could not answer it, and is looking the key up again. */
@@ -306,8 +306,9 @@ class LarderCache implements Cache, EngineContext {
     if (!again) this.counters.coalesced++
     const shared = await flight.wait(this.config.lockTimeoutMs)
     if (shared === AGAIN) {
+      // From the store: a leader that outlasted the wait may have stored its response since.
       // Once only: a key written again and again must not keep a request waiting on and on.
-      if (!again) return this.afterLookup(undefined, req, true)
+      if (!again) return this.lookUp(req.key, req, true, false)
       return req.head ? this.headMiss() : this.lead(req, undefined)
     }
     // The leader's response is this request's too only if it is the same variant.

@@ -102,3 +102,23 @@ describe('waiters of a miss that writes overtake, with a memory store only this 
     expect(isLeader(await waiter)).toBe(true)
   })
 })
+
+describe('waiters of a leader that outlasts lockTimeout', () => {
+  it('look the key up in the store again, so one that times out after that leader stored gets a hit', async () => {
+    const cache = createCache({ lockTimeout: '300ms' })
+    const route = cache.route()
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    const slow = await cache.handle(get(), route)
+    // The first waiter times out, finds nothing stored, and leads a new miss that never finishes.
+    const early = await cache.handle(get(), route)
+    expect(isLeader(early)).toBe(true)
+    await wait(50)
+    // This one waits on that new miss; meanwhile the slow leader stores its response.
+    const late = Promise.resolve(cache.handle(get(), route))
+    await wait(50)
+    expect(await respond(fillOf(slow), '{"v":"slow"}')).toBe(true)
+    const answer = await late
+    expect(answer.kind).toBe('hit')
+    expect((answer as Extract<Outcome, { kind: 'hit' }>).entry.body.toString()).toBe('{"v":"slow"}')
+  })
+})
