@@ -105,6 +105,8 @@ class LarderCache implements Cache, EngineContext {
   private closed = false
   private lastWarned = new Map<string, number>()
   private readonly breaker: CircuitBreaker | undefined
+  // A store other instances write to answers over the network: worth sending a mark with a lookup.
+  private readonly remoteStore: boolean
   // Invalidations the store failed to apply. Until they are applied the cache is bypassed, so an
   // outage during a write cannot leave old entries to be served once the store is back.
   private missed: InvalidationTargets[] = []
@@ -117,7 +119,8 @@ class LarderCache implements Cache, EngineContext {
     this.config = config
     this.defaults = defaults
     this.store = store ?? memoryStore()
-    if (this.store.local === true) localUsers.set(this.store, (localUsers.get(this.store) ?? 0) + 1)
+    this.remoteStore = this.store.local !== true
+    if (!this.remoteStore) localUsers.set(this.store, (localUsers.get(this.store) ?? 0) + 1)
     this.breaker = config.breaker && new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs)
     this.clientDirectivesHonoured = defaults.clientCacheControl
   }
@@ -218,7 +221,7 @@ class LarderCache implements Cache, EngineContext {
     } catch (e) {
       return this.failed(e, 'get', key, logger)
     }
-    if (!req.head && this.store.local !== true && this.flights.passes(key)) req.mark = this.markEarly(req)
+    if (this.remoteStore && !head && this.flights.passes(key)) req.mark = this.markEarly(req)
     if (isPromise(got)) {
       return got.then(
         (entry) => this.afterGet(entry, req),
@@ -261,7 +264,7 @@ class LarderCache implements Cache, EngineContext {
     return this.lookUp(variantKey(req.key, names, req.info.headers, this.config), req, again, true)
   }
 
-  /** Looks `key` up for a request already under way: `variant` keys hold entries, primary keys may hold a pointer. */
+  /** Looks `key` up: `variant` keys hold entries, primary keys may hold a Vary pointer. */
   private lookUp(key: string, req: Pending, again: boolean, variant: boolean): MaybePromise<Outcome> {
     let got: MaybePromise<CacheEntry | undefined>
     try {
@@ -351,7 +354,7 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
-    flight?.settle(undefined)
+    flight?.settle()
     return this.failed(error, 'mark', req.key, req.logger)
   }
 
@@ -394,7 +397,7 @@ class LarderCache implements Cache, EngineContext {
   }
 
   invalidated(targets: InvalidationTargets): void {
-    this.flights.overtake(targets, this.store.local === true && localUsers.get(this.store) === 1)
+    this.flights.overtake(targets, !this.remoteStore && localUsers.get(this.store) === 1)
   }
 
   /** Keeps an invalidation the store could not apply, to apply it before the cache is used again. */

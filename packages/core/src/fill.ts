@@ -113,7 +113,7 @@ export class Fill {
     this.state = 'done'
     const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
-      this.release(undefined, true)
+      this.release(true)
       return false
     }
     let tags: readonly string[]
@@ -121,7 +121,7 @@ export class Fill {
       tags = tagsFor(this.route.tags, this.info.raw, 'tags')
     } catch (e) {
       this.ctx.report(e, { op: 'tags', key: this.key }, this.logger)
-      this.release(undefined)
+      this.release()
       return false
     }
     const now = Date.now()
@@ -156,12 +156,12 @@ export class Fill {
       }
     } catch (e) {
       this.ctx.report(e, { op: 'set', key: this.key }, this.logger)
-      this.release(undefined)
+      this.release()
       return false
     }
     if (stored) this.ctx.counters.stores++
     else this.ctx.counters.staleFillsRefused++
-    this.release(stored || this.flight?.sharesRefused === true ? shared : undefined)
+    this.flight?.filled(shared, stored)
     return stored
   }
 
@@ -181,10 +181,11 @@ export class Fill {
   private drop(uncacheable = false): void {
     this.state = 'done'
     this.chunks = NO_CHUNKS
-    this.release(undefined, uncacheable)
+    this.release(uncacheable)
   }
 
-  private release(shared: Shared | undefined, uncacheable = false): void {
-    this.flight?.settle(shared, uncacheable)
+  /** Nothing for the waiters: they run their own handlers. */
+  private release(uncacheable = false): void {
+    this.flight?.settle(uncacheable)
   }
 }

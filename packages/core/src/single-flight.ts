@@ -61,11 +61,6 @@ export class Flight {
     })
   }
 
-  /** Its waiters may have the leader's response though the store refused it as stale. */
-  get sharesRefused(): boolean {
-    return this.overtakenKeepingWaiters
-  }
-
   get waiting(): number {
     return this.waiters.length
   }
@@ -77,18 +72,24 @@ export class Flight {
    * go and look again at once.
    */
   overtaken(keepWaiters: boolean): void {
-    if (keepWaiters) {
-      this.overtakenKeepingWaiters = true
-      return
-    }
-    const waiters = this.waiters
-    this.waiters = []
-    for (const w of waiters) w(AGAIN)
+    if (keepWaiters) this.overtakenKeepingWaiters = true
+    else this.wake(AGAIN)
   }
 
-  /** `uncacheable`: the response showed that this key's responses are not meant to be shared. */
-  settle(shared: Shared | undefined, uncacheable = false): void {
-    this.end(shared, uncacheable)
+  /**
+   * The leader's response was captured and offered to the store. Its waiters get it if the store
+   * kept it, or, refused, if a write overtook this flight while keeping them (see overtaken).
+   */
+  filled(shared: Shared, stored: boolean): void {
+    this.end(stored || this.overtakenKeepingWaiters ? shared : undefined, false)
+  }
+
+  /**
+   * Released with nothing to share (not cacheable, too big, a store failure): waiters run their own
+   * handlers. `uncacheable`: the response showed that this key's responses are not meant to be shared.
+   */
+  settle(uncacheable = false): void {
+    this.end(undefined, uncacheable)
   }
 
   /**
@@ -103,6 +104,10 @@ export class Flight {
     if (this.settled) return
     this.settled = true
     this.release(this, uncacheable)
+    this.wake(result)
+  }
+
+  private wake(result: Shared | undefined | typeof AGAIN): void {
     const waiters = this.waiters
     this.waiters = []
     for (const w of waiters) w(result)

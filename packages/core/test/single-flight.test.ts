@@ -15,7 +15,7 @@ describe('Flights: exemption from coalescing', () => {
 
   it('a leader released as uncacheable exempts its key for 5 s, then the key coalesces again', () => {
     const flights = new Flights()
-    begin(flights, 'k').settle(undefined, true)
+    begin(flights, 'k').settle(true)
     expect(flights.passes('k')).toBe(true)
     vi.advanceTimersByTime(4_999)
     expect(flights.passes('k')).toBe(true)
@@ -25,14 +25,14 @@ describe('Flights: exemption from coalescing', () => {
 
   it('a leader released for any other reason (nothing stored, a 5xx, a timeout) exempts nothing', () => {
     const flights = new Flights()
-    begin(flights, 'k').settle(undefined)
+    begin(flights, 'k').settle()
     expect(flights.passes('k')).toBe(false)
     expect(flights.size).toBe(0)
   })
 
   it('keeps at most 10,000 exemptions, dropping the oldest', () => {
     const flights = new Flights()
-    for (let i = 0; i <= 10_000; i++) begin(flights, `k${i}`).settle(undefined, true)
+    for (let i = 0; i <= 10_000; i++) begin(flights, `k${i}`).settle(true)
     expect(flights.passes('k0')).toBe(false)
     expect(flights.passes('k1')).toBe(true)
     expect(flights.passes('k10000')).toBe(true)
@@ -71,7 +71,7 @@ describe('Flights: a write overtakes the misses it touches', () => {
     flights.overtake({ paths: ['/e'] }, false)
     expect(await waiting).toBe(AGAIN)
     const fresh = begin(flights, 'e')
-    old.settle(undefined)
+    old.settle()
     expect(flights.get('e')).toBe(fresh)
   })
 
@@ -81,13 +81,21 @@ describe('Flights: a write overtakes the misses it touches', () => {
     const waiting = old.wait(1000)
     flights.overtake({ paths: ['/f'] }, true)
     expect(flights.get('f')).toBeUndefined()
-    expect(old.sharesRefused).toBe(true)
     let answered = false
     void waiting.then(() => (answered = true))
     await new Promise((r) => setTimeout(r, 10))
     expect(answered).toBe(false)
     const shared = { entry: { status: 200, headers: {}, body: Buffer.from('old'), storedAt: 0, expiresAt: 1 } }
-    old.settle(shared)
+    // Refused by the store (it read before the write), and still theirs.
+    old.filled(shared, false)
     expect(await waiting).toBe(shared)
+  })
+
+  it('not overtaken, a response the store refused is nobody else\'s', async () => {
+    const flights = new Flights()
+    const flight = begin(flights, 'g')
+    const waiting = flight.wait(1000)
+    flight.filled({ entry: { status: 200, headers: {}, body: Buffer.from('x'), storedAt: 0, expiresAt: 1 } }, false)
+    expect(await waiting).toBeUndefined()
   })
 })
