@@ -10,6 +10,7 @@ import { askForWholeResponse, isNotModified } from './conditional.js'
 import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
 import { variantKey } from './key.js'
 import { AGAIN, Flights, type Flight } from './single-flight.js'
+import { indexedPath, type RequestTarget } from './target.js'
 import { isVaryPointer, pointerNames } from './vary.js'
 import { emptyStats, type CacheStats } from './stats.js'
 import type { CacheEntry, ErrorContext, InvalidationTargets, Logger, MaybePromise, RequestInfo, Store } from './types.js'
@@ -38,7 +39,7 @@ interface Pending {
   head: boolean
   logger: Logger | undefined
   key: string
-  path: string
+  target: RequestTarget
   /** Carries credentials the route does not key on: only shareable responses apply. */
   credentialed: boolean
   /** Taken with the lookup, for a key expected to miss (see markEarly). */
@@ -165,10 +166,9 @@ class LarderCache implements Cache, EngineContext {
 
   private adopt(previous: Outcome, info: RequestInfo, route: ResolvedRoute): Outcome | undefined {
     if (previous.kind === 'miss' && previous.fill !== undefined && route.enabled) {
-      const { path, query } = splitUrl(info.url)
       let key: string
       try {
-        key = route.key(info, path, query)
+        key = route.target(info).key
       } catch {
         key = ''
       }
@@ -202,17 +202,15 @@ class LarderCache implements Cache, EngineContext {
       // larder, if any, takes over and decides.
       return this.bypass('client-directive')
     }
-    const req: Pending = { info, route, head, logger, key: '', path: '', credentialed: isCredentialed(info.headers, route), mark: undefined }
-    const { path, query } = splitUrl(info.url)
-    req.path = path
-    let key: string
+    let target: RequestTarget
     try {
-      key = route.key(info, path, query)
+      target = route.target(info)
     } catch (e) {
       this.report(e, { op: 'key' }, logger)
       return this.bypass('key-error')
     }
-    req.key = key
+    const key = target.key
+    const req: Pending = { info, route, head, logger, key, target, credentialed: isCredentialed(info.headers, route), mark: undefined }
     // A client allowed to ask for a fresh copy gets the handler's response, which refreshes the entry.
     if (refresh) return this.afterGet(undefined, req)
     let got: MaybePromise<CacheEntry | undefined>
@@ -239,7 +237,7 @@ class LarderCache implements Cache, EngineContext {
   private markEarly(req: Pending): MaybePromise<number> | undefined {
     let mark: MaybePromise<number>
     try {
-      mark = this.call('mark', this.storeMark, req.key, indexPath(req.path))
+      mark = this.call('mark', this.storeMark, req.key, indexedPath(req.target))
     } catch {
       // lead() asks again and reports what fails then.
       return undefined
@@ -300,7 +298,7 @@ class LarderCache implements Cache, EngineContext {
     }
     if (req.head) return this.headMiss()
     if (this.flights.passes(req.key)) return this.lead(req, undefined)
-    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexPath(req.path), req.route.tags))
+    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexedPath(req.target), req.route.tags))
   }
 
   private async follow(flight: Flight, req: Pending, again = false): Promise<Outcome> {
@@ -329,7 +327,7 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
-    const normalised = flight?.path ?? indexPath(req.path)
+    const normalised = flight?.path ?? indexedPath(req.target)
     let mark = req.mark
     if (mark === undefined) {
       try {

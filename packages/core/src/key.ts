@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { LarderOptionError, show } from './errors.js'
 import { queryNormaliser, type QueryOption } from './query.js'
+import type { KeyInputs } from './target.js'
 import type { RequestInfo } from './types.js'
 
 export interface KeyOptions<R = any> {
@@ -112,6 +113,12 @@ export function variantKey(primary: string, names: readonly string[], headers: R
   for (const name of names) key += '|v.' + escape(name) + '=' + escape(headerValue(name, headers[name]))
   if (key.length > settings.maxKeyLength) key = `${settings.namespace}:GET:#${createHash('sha256').update(key).digest('base64url')}`
   return key
+}
+
+/** What a key built with `options` is computed from: a key of the URL alone can be remembered per URL. */
+export function keyInputs(options: KeyOptions | undefined): KeyInputs {
+  if ((options?.headers?.length ?? 0) > 0 || options?.custom !== undefined) return 'request'
+  return options?.host === false ? 'url' : 'url+host'
 }
 
 /** The names of the request headers a key function varies on (for checking a response's Vary). */

@@ -1,6 +1,7 @@
 import { parseDuration, type Duration } from './duration.js'
 import { LarderOptionError, show } from './errors.js'
-import { keyFunction, keyedHeaders, type KeyFunction, type KeyOptions } from './key.js'
+import { keyFunction, keyedHeaders, keyInputs, type KeyFunction, type KeyOptions } from './key.js'
+import { targetFunction, type TargetFunction } from './target.js'
 import type { ErrorContext, Store } from './types.js'
 
 export type TagSource<R> = readonly string[] | ((req: R) => readonly string[])
@@ -78,6 +79,8 @@ export interface ResolvedRoute<R = any> {
   readonly respectCacheControl: boolean
   readonly invalidateParent: boolean
   readonly key: KeyFunction
+  /** The key and paths of a request (the key remembered per URL where it allows). */
+  readonly target: TargetFunction
   readonly keyedHeaders: ReadonlySet<string>
   readonly keyOptions: KeyOptions<R>
 }
@@ -199,6 +202,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     statusHeader,
     onError: o.onError,
   }
+  const defaultKey = keyFunction(undefined, config, '')
   const base: ResolvedRoute = {
     enabled: true,
     ttlMs: parseDuration(DEFAULTS.ttl, 'ttl'),
@@ -212,7 +216,8 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     clientCacheControl: false,
     respectCacheControl: true,
     invalidateParent: true,
-    key: keyFunction(undefined, config, ''),
+    key: defaultKey,
+    target: targetFunction(defaultKey, keyInputs(undefined)),
     keyedHeaders: new Set(),
     keyOptions: {},
   }
@@ -245,6 +250,7 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
     }
     const allowAuthorized = checkBoolean(options.allowAuthorized, 'allowAuthorized') ?? base.allowAuthorized
     const keyed = keyOptions as KeyOptions
+    const key = keyChanged ? keyFunction(keyOptions, config, '') : base.key
     if (allowAuthorized && keyed.custom === undefined && !(keyed.headers ?? []).some((h) => h.toLowerCase() === 'authorization')) {
       throw new LarderOptionError(
         'allowAuthorized',
@@ -264,7 +270,8 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
       clientCacheControl: checkBoolean(options.clientCacheControl, 'clientCacheControl') ?? base.clientCacheControl,
       respectCacheControl: checkBoolean(options.respectCacheControl, 'respectCacheControl') ?? base.respectCacheControl,
       invalidateParent: checkBoolean(options.invalidateParent, 'invalidateParent') ?? base.invalidateParent,
-      key: keyChanged ? keyFunction(keyOptions, config, '') : base.key,
+      key,
+      target: keyChanged ? targetFunction(key, keyInputs(keyOptions)) : base.target,
       keyedHeaders: keyChanged ? keyedHeaders(keyOptions) : base.keyedHeaders,
       keyOptions,
     }

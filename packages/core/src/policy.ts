@@ -3,14 +3,6 @@ import type { ResolvedRoute } from './options.js'
 import type { RequestHeaders, ResponseHeaders } from './types.js'
 
 /**
- * Headers that rewrite the host, scheme or URL for some middleware and proxies, yet are in no cache
- * key: a request carrying one could store a response built for another target under the plain
- * request's key (unkeyed-header poisoning). X-Forwarded-Host and X-Forwarded-Proto are not here:
- * with trust proxy on, the framework's host (which is keyed) already reflects them.
- */
-const OVERRIDE_HEADERS = ['x-original-url', 'x-rewrite-url', 'x-host', 'x-forwarded-scheme', 'x-forwarded-server', 'x-http-host-override']
-
-/**
  * Why a GET/HEAD request skips the cache entirely, or undefined when it may be served from it.
  * A request with a body or a method override is not a plain read: a framework may route it as
  * something else, so it neither reads nor fills an entry (fat GET / method-override poisoning).
@@ -21,7 +13,22 @@ export function requestBypassReason(headers: RequestHeaders): string | undefined
   if (headers['x-http-method-override'] !== undefined || headers['x-http-method'] !== undefined || headers['x-method-override'] !== undefined) {
     return 'method-override'
   }
-  for (const name of OVERRIDE_HEADERS) if (headers[name] !== undefined) return 'override-header'
+  // Headers that rewrite the host, scheme or URL for some middleware and proxies, yet are in no
+  // cache key: a request carrying one could store a response built for another target under the
+  // plain request's key (unkeyed-header poisoning). X-Forwarded-Host and X-Forwarded-Proto are not
+  // here: with trust proxy on, the framework's host (which is keyed) already reflects them.
+  // Spelled out rather than looped over: a load by a name that changes is a megamorphic lookup,
+  // and the loop cost more than the rest of a miss's checks together.
+  if (
+    headers['x-original-url'] !== undefined ||
+    headers['x-rewrite-url'] !== undefined ||
+    headers['x-host'] !== undefined ||
+    headers['x-forwarded-scheme'] !== undefined ||
+    headers['x-forwarded-server'] !== undefined ||
+    headers['x-http-host-override'] !== undefined
+  ) {
+    return 'override-header'
+  }
   return undefined
 }
 

@@ -1,0 +1,60 @@
+import type { KeyFunction } from './key.js'
+import { indexPath, splitUrl } from './paths.js'
+import type { RequestInfo } from './types.js'
+
+/** What one request is cached under. Shared between requests for the same URL: never modify. */
+export interface RequestTarget {
+  readonly key: string
+  /** The path as received. */
+  readonly path: string
+  /** The path as invalidations name it (indexPath), once known. */
+  indexed: string | undefined
+}
+
+/** The target of a request; throws what the key function throws. */
+export type TargetFunction = (info: RequestInfo) => RequestTarget
+
+/** What a route's key is computed from. */
+export type KeyInputs = 'url' | 'url+host' | 'request'
+
+interface Remembered extends RequestTarget {
+  readonly host: string | undefined
+}
+
+// Large enough for the hot URLs of a Zipf-like workload, small enough that a flood of distinct URLs
+// costs little: each memo holds at most MEMO_SIZE × (MEMO_URL_LENGTH + its key and path) chars.
+const MEMO_SIZE = 1000
+const MEMO_URL_LENGTH = 512
+
+/** The path as invalidations name it, computed once per target. */
+export function indexedPath(target: RequestTarget): string {
+  return (target.indexed ??= indexPath(target.path))
+}
+
+/**
+ * Builds a route's target function. A key computed from the URL (and host) alone is remembered
+ * for recent URLs: building it (escaping, query normalising, concatenating) and hashing the new
+ * string in each map it is looked up in cost more than the rest of a miss, while the remembered key
+ * is one string whose hash V8 keeps, found by the identity of the same object in every map.
+ */
+export function targetFunction(key: KeyFunction, inputs: KeyInputs): TargetFunction {
+  const compute = (info: RequestInfo): RequestTarget => {
+    const { path, query } = splitUrl(info.url)
+    return { key: key(info, path, query), path, indexed: undefined }
+  }
+  if (inputs === 'request') return compute
+  const byHost = inputs === 'url+host'
+  const memo = new Map<string, Remembered>()
+  return (info) => {
+    const url = info.url
+    const known = memo.get(url)
+    if (known !== undefined && (!byHost || known.host === info.host)) return known
+    const target = compute(info)
+    if (url.length > MEMO_URL_LENGTH) return target
+    // Oldest first: Maps iterate in insertion order.
+    if (known === undefined && memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!)
+    const remembered: Remembered = { key: target.key, path: target.path, indexed: indexPath(target.path), host: info.host }
+    memo.set(url, remembered)
+    return remembered
+  }
+}
