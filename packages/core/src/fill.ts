@@ -3,11 +3,11 @@ import { bodyEtag } from './conditional.js'
 import { storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
-import { headerVeto, responseDecision } from './policy.js'
+import { headerVeto, PLAIN_HEADERS, responseDecision } from './policy.js'
 import { variantKey } from './key.js'
 import type { Flight, Shared } from './single-flight.js'
 import { varyPointer } from './vary.js'
-import type { CacheEntry, Logger, RequestInfo, ResponseHeaders } from './types.js'
+import type { CacheEntry, HeaderSource, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
 type FillState = 'waiting-for-head' | 'capturing' | 'done'
 
@@ -71,8 +71,13 @@ export class Fill {
 
   /** Status and headers as the handler set them. Returns whether the body is worth capturing. */
   start(status: number, headers: ResponseHeaders): boolean {
+    return this.startFrom(status, PLAIN_HEADERS, headers)
+  }
+
+  /** `start`, reading the headers from `response` through `source`: they are copied only if the response will be stored. */
+  startFrom<T>(status: number, source: HeaderSource<T>, response: T): boolean {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
-    const decision = responseDecision(status, headers, this.route, this.credentialed)
+    const decision = responseDecision(status, source, response, this.route, this.credentialed)
     if (!decision.store) {
       // A refusal for credentials says nothing about other callers; a 5xx is transient.
       if (decision.reason === 'credentials') this.handBack()
@@ -84,7 +89,7 @@ export class Fill {
     this.status = status
     this.ttlMs = decision.ttlMs
     this.vary = decision.vary
-    this.headers = headers
+    this.headers = source.all(response)
     return true
   }
 

@@ -16,6 +16,7 @@ export type {
   EntryMeta,
   ErrorContext,
   HeaderSink,
+  HeaderSource,
   HeaderValue,
   InvalidationTargets,
   Logger,

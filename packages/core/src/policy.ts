@@ -1,6 +1,6 @@
 import { deltaSeconds, headerTokens, parseCacheControl } from './headers.js'
 import type { ResolvedRoute } from './options.js'
-import type { RequestHeaders, ResponseHeaders } from './types.js'
+import type { HeaderSource, RequestHeaders, ResponseHeaders } from './types.js'
 
 /**
  * Why a GET/HEAD request skips the cache entirely, or undefined when it may be served from it.
@@ -47,8 +47,18 @@ export function isCredentialed(headers: RequestHeaders, route: ResolvedRoute): b
  * s-maxage or must-revalidate.
  */
 export function sharedWithAuthorized(headers: ResponseHeaders): boolean {
-  const cc = parseCacheControl(headers['cache-control'])
+  return sharedCacheControl(headers['cache-control'])
+}
+
+function sharedCacheControl(value: ResponseHeaders[string]): boolean {
+  const cc = parseCacheControl(value)
   return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate')
+}
+
+/** Headers in a plain object, as a HeaderSource. */
+export const PLAIN_HEADERS: HeaderSource<ResponseHeaders> = {
+  get: (headers, name) => headers[name],
+  all: (headers) => headers,
 }
 
 /**
@@ -83,22 +93,24 @@ function refuse(reason: string): StoreDecision {
  * for a request with credentials (Authorization, Cookie), anything not marked public, s-maxage or
  * must-revalidate.
  */
-export function responseDecision(status: number, headers: ResponseHeaders, route: ResolvedRoute, credentialed: boolean): StoreDecision {
+export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentialed: boolean): StoreDecision {
   if (!route.statuses.has(status)) return refuse('status')
-  const veto = headerVeto(headers, route)
+  // Read one by one, in the order that refuses an uncacheable response soonest: most never get past here.
+  const cacheControl = source.get(response, 'cache-control')
+  const veto = vetoOf(source.get(response, 'set-cookie'), cacheControl, route)
   if (veto) return refuse(veto)
-  if (credentialed && !sharedWithAuthorized(headers)) return refuse('credentials')
+  if (credentialed && !sharedCacheControl(cacheControl)) return refuse('credentials')
   const vary: string[] = []
-  for (const name of headerTokens(headers['vary'])) {
+  for (const name of headerTokens(source.get(response, 'vary'))) {
     if (name === '*') return refuse('vary')
     if (!route.keyedHeaders.has(name) && !vary.includes(name)) vary.push(name)
   }
   vary.sort()
-  const length = Number(headers['content-length'])
+  const length = Number(source.get(response, 'content-length'))
   if (length > route.maxBodyBytes) return refuse('too-large')
   let ttlMs = route.ttlMs
   if (route.respectCacheControl) {
-    const cc = parseCacheControl(headers['cache-control'])
+    const cc = parseCacheControl(cacheControl)
     const seconds = deltaSeconds(cc, 's-maxage') ?? deltaSeconds(cc, 'max-age')
     if (seconds !== undefined) {
       if (seconds === 0) return refuse('max-age=0')
@@ -113,10 +125,13 @@ export function responseDecision(status: number, headers: ResponseHeaders, route
  * are written (sessions adding Set-Cookie, say) can change them after the handler's view was taken.
  */
 export function headerVeto(headers: ResponseHeaders, route: ResolvedRoute): string | undefined {
-  if (headers['set-cookie'] !== undefined && !route.allowSetCookie) return 'set-cookie'
-  const cc = headers['cache-control']
-  if (cc === undefined) return undefined
-  const directives = parseCacheControl(cc)
+  return vetoOf(headers['set-cookie'], headers['cache-control'], route)
+}
+
+function vetoOf(setCookie: ResponseHeaders[string], cacheControl: ResponseHeaders[string], route: ResolvedRoute): string | undefined {
+  if (setCookie !== undefined && !route.allowSetCookie) return 'set-cookie'
+  if (cacheControl === undefined) return undefined
+  const directives = parseCacheControl(cacheControl)
   if (directives.has('no-store')) return 'no-store'
   if (directives.has('private')) return 'private'
   if (directives.has('no-cache')) return 'no-cache'

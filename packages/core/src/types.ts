@@ -90,6 +90,18 @@ export interface ErrorContext {
   key?: string
 }
 
+/**
+ * Where an adapter reads a miss's response headers: one object per adapter, like HeaderSink. Most
+ * responses of an uncacheable route are refused after a header or two, so they are read where the
+ * framework keeps them, one by one, and copied (`all`) only for a response that will be stored.
+ */
+export interface HeaderSource<T> {
+  /** The value of header `name` (lower case), or undefined. */
+  get(response: T, name: string): ResponseHeaders[string]
+  /** Every header, in an object the cache may keep. */
+  all(response: T): ResponseHeaders
+}
+
 /** Where an adapter applies replayed headers. */
 export interface HeaderSink<T> {
   has(target: T, name: string): boolean

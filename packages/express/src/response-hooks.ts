@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import type { Outcome, ResponseHeaders } from '@larder/core'
+import type { HeaderSource, Outcome, ResponseHeaders } from '@larder/core'
 import { keepState, stateOf } from './state-slot.js'
 
 type Phase = 'open' | 'holding' | 'passing'
@@ -34,8 +34,10 @@ export class RequestState {
   onHead(res: ServerResponse, status: number, writeHeadArgs: unknown[] | undefined): void {
     this.phase = 'passing'
     const outcome = this.outcome
-    if (outcome.kind === 'miss' && outcome.fill !== undefined) outcome.fill.start(status, headersWith(res, writeHeadArgs))
-    else if (outcome.kind === 'mutation') {
+    if (outcome.kind === 'miss' && outcome.fill !== undefined) {
+      if (passedHeaders(writeHeadArgs) === undefined) outcome.fill.startFrom(status, RESPONSE_HEADERS, res)
+      else outcome.fill.start(status, headersWith(res, writeHeadArgs))
+    } else if (outcome.kind === 'mutation') {
       const pending = outcome.mutation.complete(status, headersWith(res, writeHeadArgs))
       if (pending !== undefined) {
         this.phase = 'holding'
@@ -52,12 +54,23 @@ export class RequestState {
   }
 }
 
+const RESPONSE_HEADERS: HeaderSource<ServerResponse> = {
+  get: (res, name) => res.getHeader(name),
+  all: (res) => res.getHeaders(),
+}
+
+/** The headers passed to `writeHead(status, [reason], headers)`, if any. */
+function passedHeaders(args: unknown[] | undefined): object | undefined {
+  if (args === undefined) return undefined
+  const extra = typeof args[1] === 'string' ? args[2] : args[1]
+  return extra === undefined || extra === null || typeof extra !== 'object' ? undefined : extra
+}
+
 /** Merges the headers passed to `writeHead(status, [reason], headers)` over those already set. */
 function headersWith(res: ServerResponse, args: unknown[] | undefined): ResponseHeaders {
   const base = res.getHeaders()
-  if (args === undefined) return base
-  const extra = typeof args[1] === 'string' ? args[2] : args[1]
-  if (extra === undefined || extra === null || typeof extra !== 'object') return base
+  const extra = passedHeaders(args)
+  if (extra === undefined) return base
   const merged: Record<string, number | string | string[] | undefined> = { ...base }
   if (Array.isArray(extra)) {
     // Either [[name, value], …] or a flat [name, value, name, value, …].

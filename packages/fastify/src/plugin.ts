@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -32,6 +32,11 @@ type LarderRequest = FastifyRequest & { [FILL]?: Fill | null }
 const REPLY_SINK: HeaderSink<FastifyReply> = {
   has: (reply, name) => reply.hasHeader(name),
   set: (reply, name, value) => void reply.header(name, value),
+}
+
+const REPLY_HEADERS: HeaderSource<FastifyReply> = {
+  get: (reply, name) => reply.getHeader(name),
+  all: (reply) => reply.getHeaders(),
 }
 
 const READS = new Set(['GET', 'HEAD'])
@@ -123,7 +128,7 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     const fill = request[FILL]
     if (fill == null) return done(null, payload)
     request[FILL] = null
-    if (!fill.start(reply.statusCode, reply.getHeaders())) return done(null, payload)
+    if (!fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)) return done(null, payload)
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) fill.push(payload)
     void fill.finish(reply.getHeaders())
