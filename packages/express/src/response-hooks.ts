@@ -202,7 +202,7 @@ const hasOwn = Object.prototype.hasOwnProperty
  * express-session), its wrapper would call the prototype's method from before, bypassing hooks
  * there; such a response gets its own wrappers instead, around the existing ones.
  */
-export function hookResponse(app: { response?: object } | undefined, res: ServerResponse, state: RequestState): void {
+export function hookResponse(app: { response?: object } | undefined, res: ServerResponse, state: RequestState, locals?: Record<PropertyKey, unknown>): void {
   const proto = sharedPrototype(app, res)
   if (proto !== undefined && !hasOwn.call(res, 'writeHead') && !hasOwn.call(res, 'write') && !hasOwn.call(res, 'end')) {
     const originals = patch(proto)
@@ -218,5 +218,5 @@ export function hookResponse(app: { response?: object } | undefined, res: Server
     res.write = OWN.write as typeof res.write
     res.end = OWN.end as typeof res.end
   }
-  keepState(res, state)
+  keepState(res, state, locals)
 }

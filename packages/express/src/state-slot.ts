@@ -12,9 +12,9 @@ const SLOT = Symbol('larder.state')
 // never-cacheable route).
 const KEPT = new WeakMap<ServerResponse, RequestState>()
 
-/** The larder state of a response, if any. */
-export function stateOf(res: ServerResponse): RequestState | undefined {
-  return ((res as WithLocals).locals?.[SLOT] as RequestState | undefined) ?? KEPT.get(res)
+/** The larder state of a response, if any; `locals`: its res.locals, where the caller has read it already. */
+export function stateOf(res: ServerResponse, locals = (res as WithLocals).locals): RequestState | undefined {
+  return (locals?.[SLOT] as RequestState | undefined) ?? KEPT.get(res)
 }
 
 /**
@@ -24,8 +24,7 @@ export function stateOf(res: ServerResponse): RequestState | undefined {
  * Express gives every response a new prototype. A handler that replaces res.locals (`res.locals =
  * {…}` rather than adding to it) loses such a state: that response is served but not stored.
  */
-export function keepState(res: ServerResponse, state: RequestState): void {
-  const locals = (res as WithLocals).locals
+export function keepState(res: ServerResponse, state: RequestState, locals = (res as WithLocals).locals): void {
   if (!state.viaPrototype || state.outcome.kind === 'mutation' || locals === undefined || locals === null) KEPT.set(res, state)
   else locals[SLOT] = state
 }
