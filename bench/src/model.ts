@@ -1,3 +1,4 @@
+import type { CountOptions } from './instructions.js'
 import type { ServerPool } from './proc.js'
 
 /** Settings of one benchmark run: `--quick` trades precision for a run under a minute. */
@@ -11,21 +12,32 @@ export interface Profile {
   rounds: number
   connections: number
   slowOrigin: { seconds: number; rounds: number; connections: number }
-  /** The one-process miss comparison: many short rounds, so each pair of routes is measured close together in time. */
-  missTogether: { seconds: number; rounds: number }
+  /** Counting the miss route's instructions per request under callgrind, by framework; undefined: not counted (minutes of valgrind). */
+  instructions: Record<'express' | 'fastify', CountOptions> | undefined
   stampede: { rounds: number; concurrency: number }
   invalidation: { memorySizes: number[]; redisSizes: number[]; samples: number }
   memoryEntries: number
+}
+
+/**
+ * Enough warm-up for counts to have stopped falling (V8 optimising), and rounds long enough to
+ * average garbage collection. An Express request runs six times the instructions of a Fastify one
+ * and allocates more: its major collections come seldom enough that 6,000 requests can catch one
+ * more or fewer (a few percent), so Express is counted longer.
+ */
+export const FULL_COUNT: Record<'express' | 'fastify', CountOptions> = {
+  express: { warmup: 12_000, settle: 3_000, requests: 3_000, rounds: 3, connections: 4 },
+  fastify: { warmup: 12_000, settle: 4_000, requests: 3_000, rounds: 2, connections: 4 },
 }
 
 export const FULL: Profile = {
   quick: false,
   warmupSeconds: 2,
   seconds: 3,
-  rounds: 5,
+  rounds: 4,
   connections: 50,
   slowOrigin: { seconds: 5, rounds: 3, connections: 50 },
-  missTogether: { seconds: 1, rounds: 12 },
+  instructions: FULL_COUNT,
   stampede: { rounds: 3, concurrency: 500 },
   invalidation: { memorySizes: [1e3, 1e5, 1e6], redisSizes: [1e3, 1e4, 1e5], samples: 200 },
   memoryEntries: 100_000,
@@ -38,7 +50,7 @@ export const QUICK: Profile = {
   seconds: 1,
   rounds: 1,
   slowOrigin: { ...FULL.slowOrigin, seconds: 1.5, rounds: 1 },
-  missTogether: { seconds: 1, rounds: 1 },
+  instructions: undefined,
   stampede: { ...FULL.stampede, rounds: 1 },
   invalidation: { memorySizes: [1e3, 1e4, 1e5], redisSizes: [1e3, 1e4], samples: 30 },
   memoryEntries: 20_000,

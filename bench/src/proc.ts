@@ -27,14 +27,20 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.port}`
   }
 
+  get pid(): number {
+    return this.child.pid!
+  }
+
   /**
    * Forks `servers/main.ts` for `spec` and waits for the port it prints. `nodeArgs` are extra Node
-   * flags (for example `--cpu-prof`). NODE_ENV=production, as a deployment would run.
+   * flags (for example `--cpu-prof`); `wrapper` runs Node under another program (valgrind, say).
+   * NODE_ENV=production, as a deployment would run.
    */
-  static async start(spec: ServerSpec, nodeArgs: readonly string[] = []): Promise<ServerProcess> {
+  static async start(spec: ServerSpec, nodeArgs: readonly string[] = [], wrapper?: { command: string; args: readonly string[] }): Promise<ServerProcess> {
+    const nodeFlags = ['--import', 'tsx', ...nodeArgs]
     const child = fork(MAIN, [JSON.stringify(spec)], {
       cwd: BENCH_DIR,
-      execArgv: ['--import', 'tsx', ...nodeArgs],
+      ...(wrapper === undefined ? { execArgv: nodeFlags } : { execPath: wrapper.command, execArgv: [...wrapper.args, process.execPath, ...nodeFlags] }),
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     })

@@ -1,7 +1,8 @@
 import { cpuRatio, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
 import type { Context, ScenarioResult, Table } from '../model.js'
 import type { Framework } from '../servers/spec.js'
-import { NOOP_ROUTE, PLAIN_ROUTES } from '../servers/fixtures.js'
+import { callgrindMissing, instructionsPerRequest, type CountOptions } from '../instructions.js'
+import { FULL_COUNT } from '../model.js'
 import { failureNotes } from './hit-memory.js'
 
 const PATH = '/nostore/users/1'
@@ -10,12 +11,11 @@ const FRAMEWORKS = [
   ['Fastify', 'fastify'],
 ] as const satisfies ReadonlyArray<readonly [string, Framework]>
 
-/** The rows a comparison has, by role: the reference, larder, the reference again (noise), and a do-nothing middleware. */
+/** The rows a comparison has, by role: the reference, larder, and the reference again (noise). */
 interface Roles {
   bare: string
   larder: string
   again: string
-  noop?: string
 }
 
 // Each server in its own process, as a user would run one or the other.
@@ -33,36 +33,29 @@ const APART: Variant[] = FRAMEWORKS.flatMap(([name, framework]) => {
   ]
 })
 
-// One process serving the route with larder, without it (twice) and behind a do-nothing middleware.
-const together = (name: string): Required<Roles> => ({
-  bare: `${name}: route without larder`,
-  larder: `${name}: route with larder`,
-  noop: `${name}: route with a ${name === 'Express' ? 'middleware' : 'pair of hooks'} that does nothing`,
-  again: `${name}: route without larder, second copy`,
-})
-const TOGETHER: Variant[] = FRAMEWORKS.flatMap(([name, framework]) => {
-  const r = together(name)
-  const spec = { framework, cache: 'larder-route', store: 'memory' } as const
-  return [
-    { label: r.bare, spec, path: PLAIN_ROUTES[0] + PATH },
-    { label: r.larder, spec, path: PATH },
-    { label: r.noop, spec, path: NOOP_ROUTE + PATH },
-    { label: r.again, spec, path: PLAIN_ROUTES[1] + PATH },
-  ]
+// Counted under callgrind: the same servers, and on Fastify larder without its status header, whose
+// cost is Node writing one more header rather than anything larder decides. (On Express the header
+// is a small share of larder's cost, and each Express server counted adds a minute to the run.)
+const QUIET_FRAMEWORKS: readonly Framework[] = ['fastify']
+const quiet = (name: string): string => `${name} + larder without X-Cache (statusHeader: false)`
+const COUNTED: Variant[] = FRAMEWORKS.flatMap(([name, framework]) => {
+  const [bare, larder, again] = APART.filter((v) => v.spec.framework === framework)
+  if (!QUIET_FRAMEWORKS.includes(framework)) return [bare!, larder!, again!]
+  return [bare!, larder!, { label: quiet(name), spec: { framework, cache: 'larder', store: 'memory', statusHeader: false }, path: PATH }, again!]
 })
 
 interface Overhead {
-  /** Throughput lost to larder, between the two copies of the reference (noise), and to the do-nothing middleware. */
-  lost: { larder: number; noise: number; noop?: number }
-  extraCpu: { larder: number; noise: number; noop?: number }
+  /** Throughput lost to larder, and between the two processes of the reference (noise). */
+  lost: { larder: number; noise: number }
+  extraCpu: { larder: number; noise: number }
 }
 
 function overhead(results: readonly Measured[], r: Roles): Overhead {
   const lost = (label: string): number => 1 - ratio(results, label, r.bare)
   const extra = (label: string): number => cpuRatio(results, label, r.bare) - 1
   return {
-    lost: { larder: lost(r.larder), noise: Math.abs(lost(r.again)), noop: r.noop === undefined ? undefined : lost(r.noop) },
-    extraCpu: { larder: extra(r.larder), noise: Math.abs(extra(r.again)), noop: r.noop === undefined ? undefined : extra(r.noop) },
+    lost: { larder: lost(r.larder), noise: Math.abs(lost(r.again)) },
+    extraCpu: { larder: extra(r.larder), noise: Math.abs(extra(r.again)) },
   }
 }
 
@@ -82,36 +75,83 @@ function table(title: string, results: readonly Measured[], roles: readonly Role
   return { title, columns: ['Server', 'req/s', 'p50 ms', 'p99 ms', 'throughput lost', 'server CPU µs/req', 'extra CPU per request'], rows }
 }
 
-function describe(o: Overhead, middleware: string): string {
-  const parts = [`${fmt.pct(o.lost.larder)} throughput (noise ${fmt.pct(o.lost.noise)})`, `server CPU ${fmt.signedPct(o.extraCpu.larder)} (noise ${fmt.pct(o.extraCpu.noise)})`]
-  if (o.lost.noop !== undefined && o.extraCpu.noop !== undefined) parts.push(`a ${middleware} that does nothing: ${fmt.pct(o.lost.noop)}, CPU ${fmt.signedPct(o.extraCpu.noop)}`)
-  return parts.join(', ')
+function describe(o: Overhead): string {
+  return `${fmt.pct(o.lost.larder)} throughput (noise ${fmt.pct(o.lost.noise)}), server CPU ${fmt.signedPct(o.extraCpu.larder)} (noise ${fmt.pct(o.extraCpu.noise)})`
+}
+
+/** Instructions per request of each role's server, one number per round; or why they were not counted. */
+type Counted = { perRound: Map<string, number[]>; skipped: undefined } | { skipped: string }
+
+async function countAll(ctx: Context): Promise<Counted> {
+  const options = ctx.profile.instructions
+  if (options === undefined) return { skipped: 'quick run: counting under valgrind takes minutes' }
+  const missing = callgrindMissing()
+  if (missing !== undefined) return { skipped: missing }
+  const perRound = new Map<string, number[]>()
+  try {
+    // A framework's servers at once: counts do not depend on sharing the cores, only the time does.
+    for (const [name, framework] of FRAMEWORKS) {
+      ctx.log(`  counting instructions per request: ${name} servers`)
+      const variants = COUNTED.filter((v) => v.spec.framework === framework)
+      const counts = await Promise.all(variants.map((v) => instructionsPerRequest(v.spec, [v], options[framework])))
+      variants.forEach((v, i) => perRound.set(v.label, counts[i]!.get(v.label)!))
+    }
+  } catch (e) {
+    return { skipped: `counting failed: ${e instanceof Error ? e.message : String(e)}` }
+  }
+  return { perRound, skipped: undefined }
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+
+/** Extra instructions per request over the bare server: larder's, larder's without the status header, and the bare server's second process (noise). */
+function instructionOverhead(counted: Extract<Counted, { skipped: undefined }>, name: string): { larder: number; quiet: number; noise: number } {
+  const r = apart(name)
+  const of = (label: string): number => mean(counted.perRound.get(label) ?? [])
+  return { larder: of(r.larder) / of(r.bare) - 1, quiet: of(quiet(name)) / of(r.bare) - 1, noise: Math.abs(of(r.again) / of(r.bare) - 1) }
+}
+
+function instructionTable(counted: Counted): Table {
+  const title = 'Instructions per request (callgrind), each server in its own process'
+  const columns = ['Server', 'instructions per request', 'rounds', 'extra instructions per request']
+  if (counted.skipped !== undefined) return { title, columns, rows: [[`skipped: ${counted.skipped}`, '', '', '']] }
+  const thousands = (n: number): string => `${(n / 1000).toFixed(1)}k`
+  const rows = FRAMEWORKS.flatMap(([name]) => {
+    const r = apart(name)
+    const bare = mean(counted.perRound.get(r.bare)!)
+    return [r.bare, r.larder, quiet(name), r.again].filter((label) => counted.perRound.has(label)).map((label) => {
+      const rounds = counted.perRound.get(label)!
+      const extra = mean(rounds) / bare - 1
+      const relative = label === r.bare ? 'reference' : label === r.again ? `${fmt.pct(Math.abs(extra))} (noise)` : fmt.signedPct(extra)
+      return [label, thousands(mean(rounds)), rounds.map(thousands).join(', '), relative]
+    })
+  })
+  return { title, columns, rows }
 }
 
 export async function missOverhead(ctx: Context): Promise<ScenarioResult> {
   const apartResults = await measureThroughput(ctx, APART)
-  // One framework at a time, so that the routes compared are measured within seconds of each other.
-  const togetherResults: Measured[] = []
-  for (const [name] of FRAMEWORKS) {
-    const variants = TOGETHER.filter((v) => v.label.startsWith(`${name}:`))
-    togetherResults.push(...(await measureThroughput(ctx, variants, ctx.profile.missTogether)))
-  }
+  const counted = await countAll(ctx)
   const targets = FRAMEWORKS.map(([name]) => {
-    const middleware = name === 'Express' ? 'middleware' : 'pair of hooks'
-    const one = overhead(togetherResults, together(name))
-    const two = overhead(apartResults, apart(name))
-    const t = ratioTarget(`Miss overhead ≤ 5% of bare route (${name})`, one.lost.larder, 0.05, false)
-    return { ...t, detail: `in one process: ${describe(one, middleware)}; in separate processes: ${describe(two, middleware)}` }
+    const r = apart(name)
+    const throughput = `throughput, each server in its own process: ${describe(overhead(apartResults, r))}`
+    if (counted.skipped !== undefined) {
+      const t = ratioTarget(`Miss overhead ≤ 5% of bare route (${name})`, overhead(apartResults, r).lost.larder, 0.05, false)
+      return { ...t, detail: `${throughput} (judged on throughput: instructions not counted, ${counted.skipped})` }
+    }
+    const i = instructionOverhead(counted, name)
+    const t = ratioTarget(`Miss overhead ≤ 5% of bare route (${name})`, i.larder, 0.05, false)
+    const withoutHeader = Number.isFinite(i.quiet) ? `; without the X-Cache header ${fmt.signedPct(i.quiet)}` : ''
+    return { ...t, detail: `${fmt.signedPct(i.larder)} instructions per request (noise ${fmt.pct(i.noise)}${withoutHeader}); ${throughput}` }
   })
+  const count = ctx.profile.instructions ?? FULL_COUNT
+  const plan = (o: CountOptions): string => `${o.warmup.toLocaleString('en-US')} requests uninstrumented and ${o.settle.toLocaleString('en-US')} instrumented, one round of ${o.requests.toLocaleString('en-US')} counted and dropped, then ${o.rounds} rounds of ${o.requests.toLocaleString('en-US')}`
   return {
     id: 'miss',
     title: '3. Miss overhead',
-    about: `A route that is never cacheable (it answers ${'`'}Cache-Control: no-store${'`'}), with and without larder: every request is a lookup that misses, a handler run, and a response that larder inspects and declines to store. This is what larder costs when it cannot help. It is measured twice. First with each server in its own process, as a user would run one or the other; the bare server runs twice, and the difference between its two processes is that measurement's noise. Then in one process that serves the route with larder beside the same route without it (twice) and behind a middleware that does nothing: two processes of the same server differ by a few percent in CPU per request for as long as they run, so only the one-process comparison resolves a 5% target, and the target is judged on it. It runs one framework at a time in many short rounds (${ctx.profile.missTogether.rounds} × ${ctx.profile.missTogether.seconds} s per route), and every ratio is the median of per-round ratios, so the routes compared were measured seconds apart. A middleware (Fastify: an onRequest and an onSend hook on the route) that does nothing shows what the framework charges for any middleware at all, before larder runs a line of its own.`,
-    tables: [
-      table('Each server in its own process', apartResults, FRAMEWORKS.map(([name]) => apart(name))),
-      table('One process per framework, routes with and without larder', togetherResults, FRAMEWORKS.map(([name]) => together(name))),
-    ],
+    about: `A route that is never cacheable (it answers ${'`'}Cache-Control: no-store${'`'}), with and without larder: every request is a lookup that misses, a handler run, and a response that larder inspects and declines to store. This is what larder costs when it cannot help. Each server runs in its own process, as a user would run one or the other, and the bare server runs in two, whose difference is the measurement's noise. Throughput resolves little here: two processes of the same server differ by a few percent in req/s and CPU per request for as long as they run, as much as the target allows larder. So each server is also run under valgrind's callgrind, which counts the instructions the process executes per request: parsing, routing, the handler, larder, garbage collection, writing the response. The count does not depend on the load on the machine, and on a CPU-bound server throughput is inversely proportional to it; it leaves out the kernel's work on the socket, which is the same with and without larder, so it overstates larder's share if anything. Each server is warmed up and counted with (Express) ${plan(count.express)}, (Fastify) ${plan(count.fastify)} (V8 is still optimising in the dropped round); the target is judged on the mean. Node runs with ${'`'}--predictable${'`'} (garbage collection and compilation on the main thread, on a schedule set by the work done, not by the clock, which valgrind slows many times) and fixed hash seeds, so two processes of the same server count within a fraction of a percent of each other. On Fastify, larder also runs without its X-Cache header, to show what that header costs: Node validating and writing one more response header, not anything larder decides.`,
+    tables: [instructionTable(counted), table('Throughput, each server in its own process', apartResults, FRAMEWORKS.map(([name]) => apart(name)))],
     targets,
-    notes: [...failureNotes(apartResults), ...failureNotes(togetherResults)],
+    notes: failureNotes(apartResults),
   }
 }

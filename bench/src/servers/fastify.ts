@@ -1,7 +1,7 @@
 import type { Server } from 'node:http'
 import larderPlugin from '@larder/fastify'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
-import { CONTENT_TYPE, HIT_HEADERS, NOOP_ROUTE, PLAIN_ROUTES, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
+import { CONTENT_TYPE, HIT_HEADERS, PREBUILT, PREFIXES, type Origin } from './fixtures.js'
 import { larderCache } from './stores.js'
 import type { ServerSpec } from './spec.js'
 
@@ -26,17 +26,6 @@ export async function fastifyServer(spec: ServerSpec, origin: Origin): Promise<S
     case 'larder':
       await app.register(larderPlugin, { cache: await larderCache(spec) })
       break
-    case 'larder-route':
-      // Only routes that opt in get larder's hooks.
-      await app.register(larderPlugin, { cache: await larderCache(spec), global: false })
-      break
-    case 'noop':
-      // What larder's plugin adds to every GET route, doing nothing.
-      app.addHook('onRoute', (route) => {
-        route.onRequest = [(_request, _reply, done) => done()]
-        route.onSend = [(_request, _reply, payload, done) => done(null, payload)]
-      })
-      break
     case 'none':
       break
     default:
@@ -50,11 +39,7 @@ export async function fastifyServer(spec: ServerSpec, origin: Origin): Promise<S
     void reply.header('cache-control', 'no-store')
     return origin.read(request.params.id, 0)
   }
-  app.get('/nostore/users/:id', spec.cache === 'larder-route' ? { config: { cache: true } } : {}, noStore)
-  if (spec.cache === 'larder-route') {
-    for (const prefix of PLAIN_ROUTES) app.get(`${prefix}/nostore/users/:id`, noStore)
-    app.get(`${NOOP_ROUTE}/nostore/users/:id`, { onRequest: (_request, _reply, done) => done(), onSend: (_request, _reply, payload, done) => done(null, payload) }, noStore)
-  }
+  app.get('/nostore/users/:id', noStore)
   await app.listen({ port: 0, host: '127.0.0.1' })
   return app.server
 }

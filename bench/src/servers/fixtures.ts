@@ -33,9 +33,6 @@ export const PREBUILT = Buffer.from(JSON.stringify(userRecord('1')))
 /** The headers a larder hit adds to the record's Content-Type (ETag as larder derives one, Age, X-Cache). */
 export const HIT_HEADERS = { etag: `"${createHash('sha1').update(PREBUILT).digest('base64url')}"`, age: '0', 'x-cache': 'HIT' } as const
 
-/** Routes of the `larder-route` servers that never run larder: the same no-store route, twice, and behind a do-nothing middleware. */
-export const PLAIN_ROUTES = ['/plain', '/plain2'] as const
-export const NOOP_ROUTE = '/noop'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 

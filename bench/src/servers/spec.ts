@@ -2,14 +2,10 @@
 export type Framework = 'node' | 'express' | 'fastify'
 /**
  * `ceiling`: answers every request from a prebuilt Buffer without running the route (the framework's limit).
- * `noop`: registers what larder registers (an Express middleware; Fastify onRequest and onSend hooks on every
- * route) doing nothing: the framework's price of any middleware, before larder's own code.
  * `ceiling-headers`: the ceiling, sending the headers a larder hit sends (ETag, Age, X-Cache as well as
  * Content-Type and Content-Length): what the response itself costs, apart from finding it.
- * `larder-route`: larder on `/nostore/users/:id` only, beside the same route without it (`/plain/…`, twice) and with a
- * do-nothing middleware (`/noop/…`), all in one process: the miss overhead without process-to-process noise.
  */
-export type CacheKind = 'none' | 'noop' | 'ceiling' | 'ceiling-headers' | 'larder' | 'larder-route' | 'apicache' | 'route-cache'
+export type CacheKind = 'none' | 'ceiling' | 'ceiling-headers' | 'larder' | 'apicache' | 'route-cache'
 export type StoreKind = 'memory' | 'redis'
 
 export interface ServerSpec {
@@ -18,6 +14,8 @@ export interface ServerSpec {
   store?: StoreKind
   /** Redis key prefix (and apicache key namespace), so concurrent benchmarks never share entries. */
   redisPrefix?: string
+  /** larder without its X-Cache header (`statusHeader: false`): what the header itself costs. */
+  statusHeader?: false
   /** A second process of the same server (replica 2): the same-server control that shows a run's noise. */
   replica?: number
 }
@@ -29,8 +27,9 @@ export type ControlMessage = { type: 'stats' } | { type: 'reset' }
 
 /** A server's name, and its identity in the pool: specs with the same name are the same server. */
 export function describeSpec(spec: ServerSpec): string {
-  const hasStore = spec.cache === 'larder' || spec.cache === 'larder-route' || spec.cache === 'apicache'
-  const name = hasStore ? `${spec.framework}-${spec.cache}/${spec.store ?? 'memory'}` : `${spec.framework}-${spec.cache}`
+  const hasStore = spec.cache === 'larder' || spec.cache === 'apicache'
+  const base = hasStore ? `${spec.framework}-${spec.cache}/${spec.store ?? 'memory'}` : `${spec.framework}-${spec.cache}`
+  const name = spec.statusHeader === false ? `${base}-no-status-header` : base
   return spec.replica === undefined ? name : `${name}#${spec.replica}`
 }
 

@@ -28,11 +28,12 @@ export async function loadRedisStore(): Promise<((options: { client: any; prefix
 
 /** The larder cache a server variant uses: the memory store, or @larder/redis on the benchmark Redis. */
 export async function larderCache(spec: ServerSpec): Promise<Cache> {
-  if (spec.store !== 'redis') return createCache({ store: memoryStore({ maxBytes: 512 * 1024 * 1024 }), ttl: '5m' })
+  const statusHeader = spec.statusHeader
+  if (spec.store !== 'redis') return createCache({ store: memoryStore({ maxBytes: 512 * 1024 * 1024 }), ttl: '5m', statusHeader })
   const redisStore = await loadRedisStore()
   if (redisStore === undefined) throw new Error('@larder/redis not available')
   const client = await connectRedis()
-  const cache = createCache({ store: redisStore({ client, prefix: spec.redisPrefix ?? 'larder-bench' }), ttl: '5m' })
+  const cache = createCache({ store: redisStore({ client, prefix: spec.redisPrefix ?? 'larder-bench' }), ttl: '5m', statusHeader })
   closers.push(async () => {
     await cache.store.clear()
     await cache.close()
