@@ -29,6 +29,34 @@ async function serve(app: Express, cache: Cache): Promise<(path: string, o?: Par
 }
 
 describe('@larder/express', () => {
+  it("a hit sets its headers through a middleware's own res.setHeader and res.hasHeader, when one replaced them", async () => {
+    const cache = createCache({ ttl: '1h' })
+    const app = express()
+    const seen: string[] = []
+    app.use((_req, res, next) => {
+      const set = res.setHeader.bind(res)
+      const has = res.hasHeader.bind(res)
+      res.setHeader = (name: string, value: number | string | readonly string[]) => {
+        seen.push(`set ${name.toLowerCase()}`)
+        return set(name, value)
+      }
+      res.hasHeader = (name: string) => {
+        seen.push(`has ${name.toLowerCase()}`)
+        return has(name)
+      }
+      next()
+    })
+    app.use(larder(cache))
+    app.get('/doc', (_req, res) => res.type('text/plain').send('hello'))
+    const get = await serve(app, cache)
+    expect((await get('/doc')).headers['x-cache']).toBe('MISS')
+    seen.length = 0
+    const hit = await get('/doc')
+    expect(hit.headers['x-cache']).toBe('HIT')
+    expect(hit.text).toBe('hello')
+    expect(seen).toEqual(expect.arrayContaining(['has content-type', 'set content-type', 'set age', 'set x-cache']))
+  })
+
   it('a route-level larder under a global one: route options win and the request is cached once', async () => {
     const cache = createCache({ ttl: '1h' })
     const app = express()
