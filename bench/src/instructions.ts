@@ -62,7 +62,7 @@ export async function instructionsPerRequest(
   const dir = mkdtempSync(join(tmpdir(), 'larder-callgrind-'))
   // --predictable: V8 compiles and collects garbage on the main thread, on a schedule set by what
   // the process does rather than by the clock (which runs many times slower under valgrind); fixed
-  // seeds for hashing. Two processes of the same server then count within 0.1% of each other.
+  // seeds for hashing. Two processes of the same server then count within 0.1–2.3% of each other.
   const server = await ServerProcess.start(spec, ['--predictable', '--hash-seed=1', '--random-seed=1'], {
     command: 'valgrind',
     // Warm-up runs uninstrumented, several times faster; counting starts with `-i on` below.
