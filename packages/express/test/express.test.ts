@@ -165,6 +165,23 @@ describe('@larder/express', () => {
     expect([hit.cache, hit.text, hit.headers['content-type'], hit.headers['x-raw']]).toEqual(['HIT', 'a,b\n1,2\n', 'text/csv', 'yes'])
   })
 
+  it('does not store a response whose writeHead(status, headers) forbids it (max-age=0)', async () => {
+    const cache = createCache()
+    const app = express()
+    app.use(larder(cache))
+    let calls = 0
+    // max-age=0 is decided only when the status line is written, not re-checked at the end.
+    app.get('/raw-private', (_req, res) => {
+      calls++
+      res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=0' })
+      res.end(`call ${calls}`)
+    })
+    const get = await serve(app, cache)
+    await get('/raw-private')
+    const second = await get('/raw-private')
+    expect([second.cache, second.text, cache.stats().stores]).toEqual(['MISS', 'call 2', 0])
+  })
+
   it('does not store a response that gains Set-Cookie while its headers are written', async () => {
     const cache = createCache()
     const app = express()

@@ -30,6 +30,21 @@ describe('@larder/fastify', () => {
     expect(app.larder).toBe(cache)
   })
 
+  it('does not store a response whose Cache-Control the handler set on the raw response', async () => {
+    let calls = 0
+    const { get, cache } = await build((app) =>
+      app.get('/raw-header', async (_req, reply) => {
+        calls++
+        // max-age=0 is decided only when the status line is written, not re-checked at the end.
+        reply.raw.setHeader('cache-control', 'max-age=0')
+        return { calls }
+      }),
+    )
+    await get('/raw-header')
+    const second = await get('/raw-header')
+    expect([second.cache, second.headers['cache-control'], calls, cache.stats().stores]).toEqual(['MISS', 'max-age=0', 2, 0])
+  })
+
   it('answers HEAD on the route Fastify derives from GET from the GET entry', async () => {
     let calls = 0
     const { get } = await build((app) => app.get('/h', async () => ({ calls: ++calls })))
