@@ -95,9 +95,11 @@ function refuse(reason: string): StoreDecision {
  */
 export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentialed: boolean): StoreDecision {
   if (!route.statuses.has(status)) return refuse('status')
-  // Read one by one, in the order that refuses an uncacheable response soonest: most never get past here.
+  // Read one by one, in the order that refuses an uncacheable response soonest: most never get past
+  // here, and most say so in Cache-Control. An absent header is the dearest read (Fastify asks its
+  // own headers, then Node's), so Set-Cookie, absent from most responses, is read only after.
   const cacheControl = source.get(response, 'cache-control')
-  const veto = vetoOf(source.get(response, 'set-cookie'), cacheControl, route)
+  const veto = cacheControlVeto(cacheControl) ?? setCookieVeto(source.get(response, 'set-cookie'), route)
   if (veto) return refuse(veto)
   if (credentialed && !sharedCacheControl(cacheControl)) return refuse('credentials')
   const vary: string[] = []
@@ -125,11 +127,14 @@ export function responseDecision<T>(status: number, source: HeaderSource<T>, res
  * are written (sessions adding Set-Cookie, say) can change them after the handler's view was taken.
  */
 export function headerVeto(headers: ResponseHeaders, route: ResolvedRoute): string | undefined {
-  return vetoOf(headers['set-cookie'], headers['cache-control'], route)
+  return cacheControlVeto(headers['cache-control']) ?? setCookieVeto(headers['set-cookie'], route)
 }
 
-function vetoOf(setCookie: ResponseHeaders[string], cacheControl: ResponseHeaders[string], route: ResolvedRoute): string | undefined {
-  if (setCookie !== undefined && !route.allowSetCookie) return 'set-cookie'
+function setCookieVeto(setCookie: ResponseHeaders[string], route: ResolvedRoute): string | undefined {
+  return setCookie !== undefined && !route.allowSetCookie ? 'set-cookie' : undefined
+}
+
+function cacheControlVeto(cacheControl: ResponseHeaders[string]): string | undefined {
   if (cacheControl === undefined) return undefined
   const directives = parseCacheControl(cacheControl)
   if (directives.has('no-store')) return 'no-store'
