@@ -8,9 +8,10 @@ import type { CacheEntry, HeaderSink } from './types.js'
  */
 export function replayHeaders<T>(entry: CacheEntry, now: number, sink: HeaderSink<T>, target: T, statusHeader: string | undefined, status: string, notModified = false): void {
   const headers = entry.headers
+  const present = sink.names?.(target)
   for (const name in headers) {
     if (notModified && !NOT_MODIFIED_HEADERS.has(name)) continue
-    if (!sink.has(target, name)) sink.set(target, name, headers[name]!)
+    if (present === undefined ? !sink.has(target, name) : !present.includes(name)) sink.set(target, name, headers[name]!)
   }
   sink.set(target, 'age', String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))))
   if (!notModified) sink.set(target, 'content-length', String(entry.body.byteLength))

@@ -11,13 +11,15 @@ const RESPONSE_SINK: HeaderSink<ServerResponse> = {
   set: (res, name, value) => void res.setHeader(name, value),
 }
 
-// Node's own methods, called directly on a response that has not been given others: looking a
-// method up on an Express response is a megamorphic lookup (see larderMiddleware), and a hit
-// would otherwise make two per header.
-const { hasHeader, setHeader } = ServerResponse.prototype
+// Node's own methods, called directly on a response whose setHeader no middleware replaced:
+// looking a method up on an Express response is a megamorphic lookup (see larderMiddleware), and
+// a hit would otherwise make two per header. Each of Node's header methods reads the response's
+// header table, another such lookup: the names already set are listed once, not asked per header.
+const { getHeaderNames, hasHeader, setHeader } = ServerResponse.prototype
 const NODE_SINK: HeaderSink<ServerResponse> = {
   has: (res, name) => hasHeader.call(res, name),
   set: (res, name, value) => void setHeader.call(res, name, value),
+  names: (res) => getHeaderNames.call(res),
 }
 
 // Express 5's req.host keeps the port. Express 4's req.host is a deprecated alias of hostname
@@ -40,12 +42,23 @@ function hostOf(req: Request, app: object | undefined, headers: Request['headers
   return (req as { host?: string }).host ?? req.hostname
 }
 
+type App = { response?: object } | undefined
+
+/**
+ * req.app, read from the app's request prototype, where Express keeps it: the prototype's shape is
+ * the same on every request, so this read hits V8's inline cache where req.app would not.
+ */
+function appOf(req: Request): App {
+  return (Object.getPrototypeOf(req) as { app?: App } | null)?.app
+}
+
 function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
   const status = notModified ? 304 : entry.status
   // A store to an Express response misses V8's inline cache (about 17,000 instructions, callgrind);
   // a load costs a tenth of that, and the status is nearly always 200 already.
   if (res.statusCode !== status) res.statusCode = status
-  const sink = res.setHeader === setHeader && res.hasHeader === hasHeader ? NODE_SINK : RESPONSE_SINK
+  // A middleware that watches or rewrites headers replaces setHeader; it then sees every one.
+  const sink = res.setHeader === setHeader ? NODE_SINK : RESPONSE_SINK
   replayHeaders(entry, Date.now(), sink, res, statusHeader, STATUS.hit, notModified)
   if (notModified || method === 'HEAD') res.end()
   else res.end(entry.body)
@@ -64,7 +77,6 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const route = cache.route(options as RouteOptions | boolean | undefined, 'larder()')
   const statusHeader = cache.config.statusHeader
 
-  type App = { response?: object } | undefined
   type Locals = Record<PropertyKey, unknown> | undefined
   const apply = (method: string, res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined, app: App, locals: Locals): void => {
     switch (outcome.kind) {
@@ -90,7 +102,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     // every request new shapes, so each read is a megamorphic lookup that often misses V8's stub
     // cache (about 1,500 instructions, measured with callgrind), more than most of what larder does.
     const locals = res.locals as Locals
-    const app = req.app as App
+    const app = appOf(req)
     const headers = req.headers
     const previous = stateOf(res, locals)
     // The host as the handler sees it: keys include it, and a mutation's Location is same-origin by it.

@@ -29,7 +29,24 @@ async function serve(app: Express, cache: Cache): Promise<(path: string, o?: Par
 }
 
 describe('@larder/express', () => {
-  it("a hit sets its headers through a middleware's own res.setHeader and res.hasHeader, when one replaced them", async () => {
+  it('a header a middleware before larder set wins over the stored copy on a hit', async () => {
+    const cache = createCache({ ttl: '1h' })
+    const app = express()
+    // CORS: the allowed origin is the request's own, so the first caller's must not be replayed.
+    app.use((req, res, next) => {
+      res.setHeader('access-control-allow-origin', req.headers.origin ?? '*')
+      next()
+    })
+    app.use(larder(cache))
+    app.get('/doc', (_req, res) => res.type('text/plain').send('hello'))
+    const get = await serve(app, cache)
+    const miss = await get('/doc', { headers: { origin: 'https://a.example' } })
+    expect([miss.cache, miss.headers['access-control-allow-origin']]).toEqual(['MISS', 'https://a.example'])
+    const hit = await get('/doc', { headers: { origin: 'https://b.example' } })
+    expect([hit.cache, hit.headers['access-control-allow-origin'], hit.headers['content-type'], hit.text]).toEqual(['HIT', 'https://b.example', 'text/plain; charset=utf-8', 'hello'])
+  })
+
+  it("a hit sets its headers through a middleware's own res.setHeader and res.hasHeader, when one replaced setHeader", async () => {
     const cache = createCache({ ttl: '1h' })
     const app = express()
     const seen: string[] = []

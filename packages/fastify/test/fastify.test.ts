@@ -30,6 +30,21 @@ describe('@larder/fastify', () => {
     expect(app.larder).toBe(cache)
   })
 
+  it('a header an earlier hook set wins over the stored copy on a hit', async () => {
+    const { get } = await build((app) => {
+      // CORS: the allowed origin is the request's own, so the first caller's must not be replayed.
+      app.addHook('onRequest', (req, reply, done) => {
+        void reply.header('access-control-allow-origin', req.headers.origin ?? '*')
+        done()
+      })
+      app.get('/doc', async (_req, reply) => reply.type('text/plain').send('hello'))
+    })
+    const miss = await get('/doc', { headers: { origin: 'https://a.example' } })
+    expect([miss.cache, miss.headers['access-control-allow-origin']]).toEqual(['MISS', 'https://a.example'])
+    const hit = await get('/doc', { headers: { origin: 'https://b.example' } })
+    expect([hit.cache, hit.headers['access-control-allow-origin'], hit.headers['content-type'], hit.text]).toEqual(['HIT', 'https://b.example', 'text/plain', 'hello'])
+  })
+
   it('does not store a response whose Cache-Control the handler set on the raw response', async () => {
     let calls = 0
     const { get, cache } = await build((app) =>
