@@ -1,8 +1,7 @@
 import { cpuRatio, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
 import type { Context, ScenarioResult, Table } from '../model.js'
 import type { Framework } from '../servers/spec.js'
-import { callgrindMissing, instructionsPerRequest, type CountOptions } from '../instructions.js'
-import { FULL_COUNT } from '../model.js'
+import { countInstructions, countPlan, countTable, meanCount, type Counted } from '../counting.js'
 import { failureNotes } from './hit-memory.js'
 
 const PATH = '/nostore/users/1'
@@ -79,59 +78,30 @@ function describe(o: Overhead): string {
   return `${fmt.pct(o.lost.larder)} throughput (noise ${fmt.pct(o.lost.noise)}), server CPU ${fmt.signedPct(o.extraCpu.larder)} (noise ${fmt.pct(o.extraCpu.noise)})`
 }
 
-/** Instructions per request of each role's server, one number per round; or why they were not counted. */
-type Counted = { perRound: Map<string, number[]>; skipped: undefined } | { skipped: string }
-
-async function countAll(ctx: Context): Promise<Counted> {
-  const options = ctx.profile.instructions
-  if (options === undefined) return { skipped: 'quick run: counting under valgrind takes minutes' }
-  const missing = callgrindMissing()
-  if (missing !== undefined) return { skipped: missing }
-  const perRound = new Map<string, number[]>()
-  try {
-    // A framework's servers at once: counts do not depend on sharing the cores, only the time does.
-    for (const [name, framework] of FRAMEWORKS) {
-      ctx.log(`  counting instructions per request: ${name} servers`)
-      const variants = COUNTED.filter((v) => v.spec.framework === framework)
-      const counts = await Promise.all(variants.map((v) => instructionsPerRequest(v.spec, [v], options[framework])))
-      variants.forEach((v, i) => perRound.set(v.label, counts[i]!.get(v.label)!))
-    }
-  } catch (e) {
-    return { skipped: `counting failed: ${e instanceof Error ? e.message : String(e)}` }
-  }
-  return { perRound, skipped: undefined }
-}
-
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
-
 /** Extra instructions per request over the bare server: larder's, larder's without the status header, and the bare server's second process (noise). */
-function instructionOverhead(counted: Extract<Counted, { skipped: undefined }>, name: string): { larder: number; quiet: number; noise: number } {
+function instructionOverhead(counted: Counted, name: string): { larder: number; quiet: number; noise: number } {
   const r = apart(name)
-  const of = (label: string): number => mean(counted.perRound.get(label) ?? [])
+  const of = (label: string): number => meanCount(counted, label)
   return { larder: of(r.larder) / of(r.bare) - 1, quiet: of(quiet(name)) / of(r.bare) - 1, noise: Math.abs(of(r.again) / of(r.bare) - 1) }
 }
 
 function instructionTable(counted: Counted): Table {
-  const title = 'Instructions per request (callgrind), each server in its own process'
-  const columns = ['Server', 'instructions per request', 'rounds', 'extra instructions per request']
-  if (counted.skipped !== undefined) return { title, columns, rows: [[`skipped: ${counted.skipped}`, '', '', '']] }
-  const thousands = (n: number): string => `${(n / 1000).toFixed(1)}k`
-  const rows = FRAMEWORKS.flatMap(([name]) => {
+  const labels = FRAMEWORKS.flatMap(([name]) => {
     const r = apart(name)
-    const bare = mean(counted.perRound.get(r.bare)!)
-    return [r.bare, r.larder, quiet(name), r.again].filter((label) => counted.perRound.has(label)).map((label) => {
-      const rounds = counted.perRound.get(label)!
-      const extra = mean(rounds) / bare - 1
-      const relative = label === r.bare ? 'reference' : label === r.again ? `${fmt.pct(Math.abs(extra))} (noise)` : fmt.signedPct(extra)
-      return [label, thousands(mean(rounds)), rounds.map(thousands).join(', '), relative]
-    })
+    return [r.bare, r.larder, quiet(name), r.again]
   })
-  return { title, columns, rows }
+  return countTable('Instructions per request (callgrind), each server in its own process', counted, labels, 'extra instructions per request', (label) => {
+    const [name] = FRAMEWORKS.find(([n]) => Object.values(apart(n)).includes(label) || label === quiet(n))!
+    const r = apart(name)
+    if (label === r.bare) return 'reference'
+    const extra = meanCount(counted, label) / meanCount(counted, r.bare) - 1
+    return label === r.again ? `${fmt.pct(Math.abs(extra))} (noise)` : fmt.signedPct(extra)
+  })
 }
 
 export async function missOverhead(ctx: Context): Promise<ScenarioResult> {
   const apartResults = await measureThroughput(ctx, APART)
-  const counted = await countAll(ctx)
+  const counted = await countInstructions(ctx, COUNTED)
   const targets = FRAMEWORKS.map(([name]) => {
     const r = apart(name)
     const throughput = `throughput, each server in its own process: ${describe(overhead(apartResults, r))}`
@@ -144,12 +114,10 @@ export async function missOverhead(ctx: Context): Promise<ScenarioResult> {
     const withoutHeader = Number.isFinite(i.quiet) ? `; without the X-Cache header ${fmt.signedPct(i.quiet)}` : ''
     return { ...t, detail: `${fmt.signedPct(i.larder)} instructions per request (noise ${fmt.pct(i.noise)}${withoutHeader}); ${throughput}` }
   })
-  const count = ctx.profile.instructions ?? FULL_COUNT
-  const plan = (o: CountOptions): string => `${o.warmup.toLocaleString('en-US')} requests uninstrumented and ${o.settle.toLocaleString('en-US')} instrumented, one round of ${o.requests.toLocaleString('en-US')} counted and dropped, then ${o.rounds} rounds of ${o.requests.toLocaleString('en-US')}`
   return {
     id: 'miss',
     title: '3. Miss overhead',
-    about: `A route that is never cacheable (it answers ${'`'}Cache-Control: no-store${'`'}), with and without larder: every request is a lookup that misses, a handler run, and a response that larder inspects and declines to store. This is what larder costs when it cannot help. Each server runs in its own process, as a user would run one or the other, and the bare server runs in two, whose difference is the measurement's noise. Throughput resolves little here: two processes of the same server differ by a few percent in req/s and CPU per request for as long as they run, as much as the target allows larder. So each server is also run under valgrind's callgrind, which counts the instructions the process executes per request: parsing, routing, the handler, larder, garbage collection, writing the response. The count does not depend on the load on the machine, and on a CPU-bound server throughput is inversely proportional to it; it leaves out the kernel's work on the socket, which is the same with and without larder, so it overstates larder's share if anything. Each server is warmed up and counted with (Express) ${plan(count.express)}, (Fastify) ${plan(count.fastify)} (V8 is still optimising in the dropped round); the target is judged on the mean. Node runs with ${'`'}--predictable${'`'} (garbage collection and compilation on the main thread, on a schedule set by the work done, not by the clock, which valgrind slows many times) and fixed hash seeds, so two processes of the same server count much closer together than their throughput (the same-server row shows how close in this run). On Fastify, larder also runs without its X-Cache header, to show what that header costs: Node validating and writing one more response header, not anything larder decides.`,
+    about: `A route that is never cacheable (it answers ${'`'}Cache-Control: no-store${'`'}), with and without larder: every request is a lookup that misses, a handler run, and a response that larder inspects and declines to store. This is what larder costs when it cannot help. Each server runs in its own process, as a user would run one or the other, and the bare server runs in two, whose difference is the measurement's noise. Throughput resolves little here: two processes of the same server differ by a few percent in req/s and CPU per request for as long as they run, as much as the target allows larder. So each server is also run under valgrind's callgrind, which counts the instructions the process executes per request: parsing, routing, the handler, larder, garbage collection, writing the response. The count does not depend on the load on the machine, and on a CPU-bound server throughput is inversely proportional to it; it leaves out the kernel's work on the socket, which is the same with and without larder, so it overstates larder's share if anything. Each server is warmed up and counted with ${countPlan(ctx)}; the target is judged on the mean. Node runs with ${'`'}--predictable${'`'} (garbage collection and compilation on the main thread, on a schedule set by the work done, not by the clock, which valgrind slows many times) and fixed hash seeds, so two processes of the same server count much closer together than their throughput (the same-server row shows how close in this run). On Fastify, larder also runs without its X-Cache header, to show what that header costs: Node validating and writing one more response header, not anything larder decides.`,
     tables: [instructionTable(counted), table('Throughput, each server in its own process', apartResults, FRAMEWORKS.map(([name]) => apart(name)))],
     targets,
     notes: failureNotes(apartResults),

@@ -1,0 +1,69 @@
+/**
+ * Scenario-side use of instruction counts: which servers to count, their table, and the plan
+ * text. Counting itself is in instructions.ts.
+ */
+import { callgrindMissing, instructionsPerRequest, type CountOptions } from './instructions.js'
+import { FULL_COUNT, type Context, type Table } from './model.js'
+import type { Framework } from './servers/spec.js'
+import type { Variant } from './throughput.js'
+
+/** Instructions per request of each server (by label), one number per round; or why they were not counted. */
+export type Counted = { perRound: Map<string, number[]>; skipped: undefined } | { skipped: string }
+
+const COUNTED_FRAMEWORKS = ['express', 'fastify'] as const satisfies readonly Framework[]
+
+/**
+ * Counts every variant under callgrind. A framework's servers run at once: a count does not
+ * depend on sharing the cores, only the time it takes does.
+ */
+export async function countInstructions(ctx: Context, variants: readonly Variant[]): Promise<Counted> {
+  const options = ctx.profile.instructions
+  if (options === undefined) return { skipped: 'quick run: counting under valgrind takes minutes' }
+  const missing = callgrindMissing()
+  if (missing !== undefined) return { skipped: missing }
+  const perRound = new Map<string, number[]>()
+  try {
+    for (const framework of COUNTED_FRAMEWORKS) {
+      const group = variants.filter((v) => v.spec.framework === framework)
+      if (group.length === 0) continue
+      ctx.log(`  counting instructions per request: ${group.map((v) => v.label).join('; ')}`)
+      const counts = await Promise.all(group.map((v) => instructionsPerRequest(v.spec, [v], options[framework])))
+      group.forEach((v, i) => perRound.set(v.label, counts[i]!.get(v.label)!))
+    }
+  } catch (e) {
+    return { skipped: `counting failed: ${e instanceof Error ? e.message : String(e)}` }
+  }
+  return { perRound, skipped: undefined }
+}
+
+const mean = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
+
+/** The mean count of `label`, NaN when it was not counted. */
+export function meanCount(counted: Counted, label: string): number {
+  return counted.skipped !== undefined ? Number.NaN : mean(counted.perRound.get(label) ?? [])
+}
+
+/**
+ * A table of the counted servers in `labels` order: the mean, each round, and `compare(label)`,
+ * the comparison the scenario makes (empty for a row it makes none for).
+ */
+export function countTable(title: string, counted: Counted, labels: readonly string[], comparison: string, compare: (label: string) => string): Table {
+  const columns = ['Server', 'instructions per request', 'rounds', comparison]
+  if (counted.skipped !== undefined) return { title, columns, rows: [[`skipped: ${counted.skipped}`, '', '', '']] }
+  const thousands = (n: number): string => `${(n / 1000).toFixed(1)}k`
+  const rows = labels
+    .filter((label) => counted.perRound.has(label))
+    .map((label) => {
+      const rounds = counted.perRound.get(label)!
+      return [label, thousands(mean(rounds)), rounds.map(thousands).join(', '), compare(label)]
+    })
+  return { title, columns, rows }
+}
+
+/** How each framework's servers were counted, for a scenario's description. */
+export function countPlan(ctx: Context): string {
+  const count = ctx.profile.instructions ?? FULL_COUNT
+  const plan = (o: CountOptions): string =>
+    `${o.warmup.toLocaleString('en-US')} requests uninstrumented and ${o.settle.toLocaleString('en-US')} instrumented, one round of ${o.requests.toLocaleString('en-US')} counted and dropped, then ${o.rounds} rounds of ${o.requests.toLocaleString('en-US')}`
+  return `(Express) ${plan(count.express)}, (Fastify) ${plan(count.fastify)} (V8 is still optimising in the dropped round)`
+}
