@@ -3,6 +3,7 @@
  * text. Counting itself is in instructions.ts.
  */
 import { callgrindMissing, instructionsPerRequest, type CountOptions } from './instructions.js'
+import { median } from './load.js'
 import { FULL_COUNT, type Context, type Table } from './model.js'
 import type { Framework } from './servers/spec.js'
 import type { Variant } from './throughput.js'
@@ -36,26 +37,29 @@ export async function countInstructions(ctx: Context, variants: readonly Variant
   return { perRound, skipped: undefined }
 }
 
-const mean = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
+// The median round, not the mean: a round can be a few percent off the others, where it caught a
+// major collection (Express) or a transient after instrumenting starts (Fastify, see FULL_COUNT),
+// and the mean of three would move by a third of that.
+const typical = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : median(xs))
 
-/** The mean count of `label`, NaN when it was not counted. */
-export function meanCount(counted: Counted, label: string): number {
-  return counted.skipped !== undefined ? Number.NaN : mean(counted.perRound.get(label) ?? [])
+/** The median round's count of `label`, NaN when it was not counted. */
+export function countOf(counted: Counted, label: string): number {
+  return counted.skipped !== undefined ? Number.NaN : typical(counted.perRound.get(label) ?? [])
 }
 
 /**
- * A table of the counted servers in `labels` order: the mean, each round, and `compare(label)`,
+ * A table of the counted servers in `labels` order: the median round, each round, and `compare(label)`,
  * the comparison the scenario makes (empty for a row it makes none for).
  */
 export function countTable(title: string, counted: Counted, labels: readonly string[], comparison: string, compare: (label: string) => string): Table {
-  const columns = ['Server', 'instructions per request', 'rounds', comparison]
+  const columns = ['Server', 'instructions per request (median round)', 'rounds', comparison]
   if (counted.skipped !== undefined) return { title, columns, rows: [[`skipped: ${counted.skipped}`, '', '', '']] }
   const thousands = (n: number): string => `${(n / 1000).toFixed(1)}k`
   const rows = labels
     .filter((label) => counted.perRound.has(label))
     .map((label) => {
       const rounds = counted.perRound.get(label)!
-      return [label, thousands(mean(rounds)), rounds.map(thousands).join(', '), compare(label)]
+      return [label, thousands(typical(rounds)), rounds.map(thousands).join(', '), compare(label)]
     })
   return { title, columns, rows }
 }

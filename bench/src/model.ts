@@ -23,14 +23,16 @@ export interface Profile {
  * Enough warm-up for counts to have stopped falling (V8 optimising), and rounds long enough to
  * average garbage collection. An Express request runs six times the instructions of a Fastify one
  * and allocates more: its major collections come seldom enough that 6,000 requests can catch one
- * more or fewer (a few percent), so Express is counted longer. A Fastify server keeps counting
- * 3–5% high until about 10,000 requests after instrumenting starts, by a different amount for each
- * server (larder's miss read +4.2% over the bare route with that round kept, +5.9% from then on):
- * its settling runs past that point, and its rounds after it agree within 0.3%.
+ * more or fewer (a few percent), so Express is counted longer. A Fastify server counts 3–5% high
+ * for a while after instrumenting starts, by a different amount for each server, and the while
+ * follows the clock as well as the request count: with four Fastify servers sharing two cores it
+ * reached the first counted round after 8,000 and after 14,000 requests of settling. Kept in a mean
+ * of two rounds, it read larder's miss overhead as +4.2% and +4.4% where the rounds after it read
+ * +5.4–5.9%. So Fastify is counted in three rounds too, and every count is the median round's.
  */
 export const FULL_COUNT: Record<'express' | 'fastify', CountOptions> = {
   express: { warmup: 12_000, settle: 3_000, requests: 3_000, rounds: 3, connections: 4 },
-  fastify: { warmup: 12_000, settle: 8_000, requests: 3_000, rounds: 2, connections: 4 },
+  fastify: { warmup: 12_000, settle: 8_000, requests: 3_000, rounds: 3, connections: 4 },
 }
 
 export const FULL: Profile = {

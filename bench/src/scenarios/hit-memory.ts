@@ -1,6 +1,6 @@
 import { cpuRatio, find, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
 import type { Bar, Context, ScenarioResult, Table, Target } from '../model.js'
-import { countInstructions, countPlan, countTable, meanCount, type Counted } from '../counting.js'
+import { countInstructions, countPlan, countTable, countOf, type Counted } from '../counting.js'
 
 const USER = '/users/1'
 
@@ -33,7 +33,7 @@ const COUNTED = VARIANTS.filter((v) => [EXPRESS_CEILING, EXPRESS_LARDER, FASTIFY
 
 /** The throughput ratio to the ceiling that the instruction counts imply (throughput ∝ 1 / instructions). */
 function countedRatio(counted: Counted, label: string, ceiling: string): number {
-  return meanCount(counted, ceiling) / meanCount(counted, label)
+  return countOf(counted, ceiling) / countOf(counted, label)
 }
 
 function countedTable(counted: Counted): Table {

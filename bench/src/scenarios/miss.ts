@@ -1,7 +1,7 @@
 import { cpuRatio, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
 import type { Context, ScenarioResult, Table } from '../model.js'
 import type { Framework } from '../servers/spec.js'
-import { countInstructions, countPlan, countTable, meanCount, type Counted } from '../counting.js'
+import { countInstructions, countPlan, countTable, countOf, type Counted } from '../counting.js'
 import { failureNotes } from './hit-memory.js'
 
 const PATH = '/nostore/users/1'
@@ -81,7 +81,7 @@ function describe(o: Overhead): string {
 /** Extra instructions per request over the bare server: larder's, larder's without the status header, and the bare server's second process (noise). */
 function instructionOverhead(counted: Counted, name: string): { larder: number; quiet: number; noise: number } {
   const r = apart(name)
-  const of = (label: string): number => meanCount(counted, label)
+  const of = (label: string): number => countOf(counted, label)
   return { larder: of(r.larder) / of(r.bare) - 1, quiet: of(quiet(name)) / of(r.bare) - 1, noise: Math.abs(of(r.again) / of(r.bare) - 1) }
 }
 
@@ -94,7 +94,7 @@ function instructionTable(counted: Counted): Table {
     const [name] = FRAMEWORKS.find(([n]) => Object.values(apart(n)).includes(label) || label === quiet(n))!
     const r = apart(name)
     if (label === r.bare) return 'reference'
-    const extra = meanCount(counted, label) / meanCount(counted, r.bare) - 1
+    const extra = countOf(counted, label) / countOf(counted, r.bare) - 1
     return label === r.again ? `${fmt.pct(Math.abs(extra))} (noise)` : fmt.signedPct(extra)
   })
 }
@@ -117,7 +117,7 @@ export async function missOverhead(ctx: Context): Promise<ScenarioResult> {
   return {
     id: 'miss',
     title: '3. Miss overhead',
-    about: `A route that is never cacheable (it answers ${'`'}Cache-Control: no-store${'`'}), with and without larder: every request is a lookup that misses, a handler run, and a response that larder inspects and declines to store. This is what larder costs when it cannot help. Each server runs in its own process, as a user would run one or the other, and the bare server runs in two, whose difference is the measurement's noise. Throughput resolves little here: two processes of the same server differ by a few percent in req/s and CPU per request for as long as they run, as much as the target allows larder. So each server is also run under valgrind's callgrind, which counts the instructions the process executes per request: parsing, routing, the handler, larder, garbage collection, writing the response. The count does not depend on the load on the machine, and on a CPU-bound server throughput is inversely proportional to it; it leaves out the kernel's work on the socket, which is the same with and without larder, so it overstates larder's share if anything. Each server is warmed up and counted with ${countPlan(ctx)}; the target is judged on the mean. Node runs with ${'`'}--predictable${'`'} (garbage collection and compilation on the main thread, on a schedule set by the work done, not by the clock, which valgrind slows many times) and fixed hash seeds, so two processes of the same server count much closer together than their throughput (the same-server row shows how close in this run). On Fastify, larder also runs without its X-Cache header, to show what that header costs: Node validating and writing one more response header, not anything larder decides.`,
+    about: `A route that is never cacheable (it answers ${'`'}Cache-Control: no-store${'`'}), with and without larder: every request is a lookup that misses, a handler run, and a response that larder inspects and declines to store. This is what larder costs when it cannot help. Each server runs in its own process, as a user would run one or the other, and the bare server runs in two, whose difference is the measurement's noise. Throughput resolves little here: two processes of the same server differ by a few percent in req/s and CPU per request for as long as they run, as much as the target allows larder. So each server is also run under valgrind's callgrind, which counts the instructions the process executes per request: parsing, routing, the handler, larder, garbage collection, writing the response. The count does not depend on the load on the machine, and on a CPU-bound server throughput is inversely proportional to it; it leaves out the kernel's work on the socket, which is the same with and without larder, so it overstates larder's share if anything. Each server is warmed up and counted with ${countPlan(ctx)}; the target is judged on the median round. Node runs with ${'`'}--predictable${'`'} (garbage collection and compilation on the main thread, on a schedule set by the work done, not by the clock, which valgrind slows many times) and fixed hash seeds, so two processes of the same server count much closer together than their throughput (the same-server row shows how close in this run). On Fastify, larder also runs without its X-Cache header, to show what that header costs: Node validating and writing one more response header, not anything larder decides.`,
     tables: [instructionTable(counted), table('Throughput, each server in its own process', apartResults, FRAMEWORKS.map(([name]) => apart(name)))],
     targets,
     notes: failureNotes(apartResults),
