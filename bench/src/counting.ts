@@ -4,9 +4,9 @@
  */
 import { callgrindMissing, instructionsPerRequest, type CountOptions } from './instructions.js'
 import { median } from './load.js'
-import { FULL_COUNT, type Context, type Table } from './model.js'
+import { FULL_COUNT, type Context, type Table, type Target } from './model.js'
 import type { Framework } from './servers/spec.js'
-import type { Variant } from './throughput.js'
+import { ratioTarget, type Variant } from './throughput.js'
 
 /** Instructions per request of each server (by label), one number per round; or why they were not counted. */
 export type Counted = { perRound: Map<string, number[]>; skipped: undefined } | { skipped: string }
@@ -45,6 +45,31 @@ const typical = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN
 /** The median round's count of `label`, NaN when it was not counted. */
 export function countOf(counted: Counted, label: string): number {
   return counted.skipped !== undefined ? Number.NaN : typical(counted.perRound.get(label) ?? [])
+}
+
+/** The throughput ratio of `label` to `reference` that the counts imply: throughput ∝ 1 / instructions. */
+export function countedRatio(counted: Counted, label: string, reference: string): number {
+  return countOf(counted, reference) / countOf(counted, label)
+}
+
+/**
+ * A target judged on the instruction counts when they were taken, on throughput otherwise (quick
+ * run, no valgrind, counting failed). `byCount` and `byThroughput` are the values the bound applies
+ * to; `countText` and `throughputText` describe them for the report.
+ */
+export function judgedTarget(
+  name: string,
+  bound: number,
+  atLeast: boolean,
+  counted: Counted,
+  judged: { byCount: number; byThroughput: number; countText: string; throughputText: string },
+): Target {
+  if (counted.skipped !== undefined) {
+    const t = ratioTarget(name, judged.byThroughput, bound, atLeast)
+    return { ...t, detail: `${judged.throughputText} (judged on throughput: instructions not counted, ${counted.skipped})` }
+  }
+  const t = ratioTarget(name, judged.byCount, bound, atLeast)
+  return t.met === undefined ? t : { ...t, detail: `${judged.countText}; ${judged.throughputText}` }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { cpuRatio, find, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
 import type { Bar, Context, ScenarioResult, Table, Target } from '../model.js'
-import { countInstructions, countPlan, countTable, countOf, type Counted } from '../counting.js'
+import { countedRatio, countInstructions, countPlan, countTable, judgedTarget, type Counted } from '../counting.js'
 
 const USER = '/users/1'
 
@@ -31,11 +31,6 @@ const FASTIFY_LARDER = label('fastify', 'larder')
 // sending a hit's headers (an Express server counted adds about a minute and a half to the run).
 const COUNTED = VARIANTS.filter((v) => [EXPRESS_CEILING, EXPRESS_LARDER, FASTIFY_CEILING, FASTIFY_HEADERS, FASTIFY_LARDER].includes(v.label))
 
-/** The throughput ratio to the ceiling that the instruction counts imply (throughput ∝ 1 / instructions). */
-function countedRatio(counted: Counted, label: string, ceiling: string): number {
-  return countOf(counted, ceiling) / countOf(counted, label)
-}
-
 function countedTable(counted: Counted): Table {
   return countTable('Instructions per request (callgrind), each server in its own process', counted, COUNTED.map((v) => v.label), 'vs framework ceiling', (label) => {
     const ceiling = VARIANTS.find((v) => v.label === label)!.reference
@@ -45,17 +40,15 @@ function countedTable(counted: Counted): Table {
   })
 }
 
-/**
- * A hit target, judged on the instruction counts when they were taken (as the miss overhead is),
- * with throughput beside them; on throughput otherwise.
- */
-function hitTarget(name: string, bound: number, throughput: number, counted: Counted, larder: string, ceiling: string, throughputDetail: string): Target {
-  if (counted.skipped !== undefined) {
-    const t = ratioTarget(name, throughput, bound, true)
-    return { ...t, detail: `${t.detail}${throughputDetail} (judged on throughput: instructions not counted, ${counted.skipped})` }
-  }
-  const t = ratioTarget(name, countedRatio(counted, larder, ceiling), bound, true)
-  return { ...t, detail: `${t.detail} by instructions per request; throughput ${fmt.ratio(throughput)}${throughputDetail}` }
+/** A hit target: judged on the counts when taken (ceiling's count over larder's), with throughput beside them. */
+function hitTarget(name: string, bound: number, throughput: number, counted: Counted, larder: string, ceiling: string, notes: string): Target {
+  const byCount = countedRatio(counted, larder, ceiling)
+  return judgedTarget(name, bound, true, counted, {
+    byCount,
+    byThroughput: throughput,
+    countText: `${byCount.toFixed(3)}× (≥ ${bound}×) by instructions per request`,
+    throughputText: `throughput ${fmt.ratio(throughput)}${notes}`,
+  })
 }
 
 export async function hitMemory(ctx: Context): Promise<ScenarioResult> {

@@ -1,7 +1,7 @@
-import { cpuRatio, fmt, measureThroughput, ratio, ratioTarget, type Measured, type Variant } from '../throughput.js'
+import { cpuRatio, fmt, measureThroughput, ratio, type Measured, type Variant } from '../throughput.js'
 import type { Context, ScenarioResult, Table } from '../model.js'
 import type { Framework } from '../servers/spec.js'
-import { countInstructions, countPlan, countTable, countOf, type Counted } from '../counting.js'
+import { countInstructions, countPlan, countTable, countOf, judgedTarget, type Counted } from '../counting.js'
 import { failureNotes } from './hit-memory.js'
 
 const PATH = '/nostore/users/1'
@@ -104,15 +104,15 @@ export async function missOverhead(ctx: Context): Promise<ScenarioResult> {
   const counted = await countInstructions(ctx, COUNTED)
   const targets = FRAMEWORKS.map(([name]) => {
     const r = apart(name)
-    const throughput = `throughput, each server in its own process: ${describe(overhead(apartResults, r))}`
-    if (counted.skipped !== undefined) {
-      const t = ratioTarget(`Miss overhead ≤ 5% of bare route (${name})`, overhead(apartResults, r).lost.larder, 0.05, false)
-      return { ...t, detail: `${throughput} (judged on throughput: instructions not counted, ${counted.skipped})` }
-    }
+    const byThroughput = overhead(apartResults, r)
     const i = instructionOverhead(counted, name)
-    const t = ratioTarget(`Miss overhead ≤ 5% of bare route (${name})`, i.larder, 0.05, false)
     const withoutHeader = Number.isFinite(i.quiet) ? `; without the X-Cache header ${fmt.signedPct(i.quiet)}` : ''
-    return { ...t, detail: `${fmt.signedPct(i.larder)} instructions per request (noise ${fmt.pct(i.noise)}${withoutHeader}); ${throughput}` }
+    return judgedTarget(`Miss overhead ≤ 5% of bare route (${name})`, 0.05, false, counted, {
+      byCount: i.larder,
+      byThroughput: byThroughput.lost.larder,
+      countText: `${fmt.signedPct(i.larder)} instructions per request (noise ${fmt.pct(i.noise)}${withoutHeader})`,
+      throughputText: `throughput, each server in its own process: ${describe(byThroughput)}`,
+    })
   })
   return {
     id: 'miss',
