@@ -14,4 +14,9 @@ export default tseslint.config(
     files: ['examples/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The CommonJS example exists to show require() working.
+    files: ['examples/commonjs/**'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 )

@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { expect, it } from 'vitest'
+
+// CommonJS consumers load the built packages (dist/index.cjs and dist/index.d.cts), never the
+// sources: `pnpm test` builds before it runs the suites.
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+const packages = ['core', 'express', 'fastify', 'redis'].map((name) => here(`../../../packages/${name}/dist/index.cjs`))
+
+function run(file: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: here('..'), timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, output: stdout + stderr })
+    })
+  })
+}
+
+it('the packages are built (pnpm build) for the CommonJS checks', () => {
+  expect(packages.filter((p) => !existsSync(p))).toEqual([])
+})
+
+it('a CommonJS app requires every package and caches on Express and Fastify', async () => {
+  const { code, output } = await run(process.execPath, [here('../src/app.cjs')])
+  expect(output.trim().split('\n')).toEqual([
+    'express MISS {"hello":"express"}',
+    'express HIT {"hello":"express"}',
+    'fastify MISS {"hello":"fastify"}',
+    'fastify HIT {"hello":"fastify"}',
+    'redis redis',
+    'error true',
+  ])
+  expect(code).toBe(0)
+})
+
+it('a CommonJS TypeScript file type-checks against the .d.cts declarations', async () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+  const { code, output } = await run(process.execPath, [tsc, '-p', here('../types/tsconfig.json'), '--listFiles'])
+  expect(code, output).toBe(0)
+  for (const name of ['core', 'express', 'fastify', 'redis']) expect(output).toContain(`packages/${name}/dist/index.d.cts`)
+})

@@ -1,0 +1,18 @@
+// Type-checked by the CommonJS test with Node's own module resolution (`require` condition), so the
+// .d.cts declarations are what is checked, not the sources.
+import express = require('express')
+import core = require('@larder/core')
+import larderExpress = require('@larder/express')
+import larderFastify = require('@larder/fastify')
+import larderRedis = require('@larder/redis')
+
+const cache: core.Cache = core.createCache({ ttl: '5m', statuses: [200, 404] })
+const app = express()
+app.use(larderExpress.larder(cache))
+app.get('/users/:id', larderExpress.larder(cache, { tags: (req) => [`user:${req.params['id']}`] }), (_req, res) => {
+  res.json({})
+})
+const plugin: typeof larderFastify.larderPlugin = larderFastify.default
+const options: larderFastify.LarderPluginOptions = { cache, global: false }
+const makeStore: typeof larderRedis.redisStore = larderRedis.redisStore
+export { plugin, options, makeStore }
