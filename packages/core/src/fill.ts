@@ -11,6 +11,18 @@ import type { CacheEntry, HeaderSource, Logger, RequestInfo, ResponseHeaders } f
 
 type FillState = 'waiting-for-head' | 'capturing' | 'done'
 
+/**
+ * Whether a body of `bytes` is all that its Content-Length declared. No declared length (chunked)
+ * leaves completeness to the connection; a 204 has no body and a 304's length is the selected
+ * representation's, so neither declares the captured one. Exact decimal only: a length that
+ * clients would read differently (several values, leading zeros) is not a match.
+ */
+function declaredLengthMatches(status: number, declared: ResponseHeaders[string], bytes: number): boolean {
+  if (declared === undefined || status === 204 || status === 304) return true
+  if (typeof declared === 'number') return declared === bytes
+  return typeof declared === 'string' && declared.trim() === String(bytes)
+}
+
 // Most fills of an uncacheable route are refused at start: they share these until they capture.
 // Frozen, so a push outside capturing would throw instead of leaking into every other fill.
 const NO_CHUNKS = Object.freeze([]) as unknown as Uint8Array[]
@@ -51,7 +63,9 @@ export class Fill {
    * Abandons the fill if `response` closes before the fill is done (client gone, stream destroyed,
    * reply hijacked), so requests waiting on it are released at once rather than at lockTimeout.
    * Only a fill others may wait on listens: a listener costs several µs per response, and without
-   * waiters nothing is lost. Idempotent, for adapters that see a request more than once.
+   * waiters there is nobody to release early (whether the connection closed before the response
+   * ended is asked when it ends, see `connectionClosed`). Idempotent, for adapters that see a
+   * request more than once.
    */
   abandonOnClose(response: { once(event: 'close', listener: () => void): unknown }): void {
     if (this.flight === undefined || this.watchingClose) return
@@ -106,9 +120,11 @@ export class Fill {
   }
 
   /**
-   * The response is complete. `finalHeaders` are the headers as actually sent, re-checked because
-   * middleware may add Set-Cookie or Cache-Control while headers are written. Resolves to whether
-   * the entry was stored; never rejects.
+   * The response ended while its connection was open (otherwise the adapter calls `abandon`).
+   * `finalHeaders` are the headers as actually sent, re-checked because middleware may add
+   * Set-Cookie or Cache-Control while headers are written, and holding the Content-Length the
+   * captured body must match; an adapter whose framework sizes the body itself from what was
+   * captured passes none. Resolves to whether the entry was stored; never rejects.
    */
   async finish(finalHeaders?: ResponseHeaders): Promise<boolean> {
     if (this.state !== 'capturing') {
@@ -119,6 +135,13 @@ export class Fill {
     const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
       this.release(true)
+      return false
+    }
+    // A body that is not the length its response declared was cut short (a handler that stopped
+    // when its client left, an upstream that failed mid-body) or miscounted: replayed, it would be a
+    // broken response for everyone. It says nothing about the key's next response.
+    if (finalHeaders !== undefined && !declaredLengthMatches(this.status, finalHeaders['content-length'], this.bytes)) {
+      this.handBack()
       return false
     }
     let tags: readonly string[]
@@ -173,6 +196,14 @@ export class Fill {
   /** The response did not complete (client gone, stream error, hijacked, taken over): store nothing. */
   abandon(): void {
     if (this.state !== 'done') this.handBack()
+  }
+
+  /**
+   * The body went out in a form the adapter cannot copy as it passes (a web stream, say): store
+   * nothing, and treat the key like one whose response cannot be shared.
+   */
+  decline(): void {
+    if (this.state !== 'done') this.drop(true)
   }
 
   /** Nothing to share, and nothing learnt about the key: those waiting look again rather than each run the handler. */

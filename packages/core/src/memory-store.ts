@@ -25,6 +25,20 @@ export const FILL_WINDOW_MS = 60_000
 // Fixed per-entry cost of the node, its index slots and the entry object, measured roughly on V8.
 const NODE_OVERHEAD = 400
 
+/**
+ * `entry`, with a body that holds only its own bytes. A body that is a view into a larger buffer
+ * keeps all of that buffer alive: small Buffers share Node's 8 KiB pool (Buffer.from, allocUnsafe,
+ * Buffer.concat of a small total), and a slice keeps its parent. The store's byte bound counts
+ * what it retains, so such a body is copied into a buffer of its exact size, outside the pool.
+ */
+function ownBody(entry: CacheEntry): CacheEntry {
+  const body = entry.body
+  if (body.byteLength === body.buffer.byteLength) return entry
+  const own = Buffer.allocUnsafeSlow(body.byteLength)
+  own.set(body)
+  return { ...entry, body: own }
+}
+
 class Node {
   prev: Node | undefined = undefined
   next: Node | undefined = undefined
@@ -154,6 +168,7 @@ export class MemoryStore implements Store {
 
   set(key: string, entry: CacheEntry, meta: EntryMeta): boolean {
     if (this.closed || this.invalidatedSince(key, meta)) return false
+    entry = ownBody(entry)
     const size = NODE_OVERHEAD + entry.body.byteLength + headersSize(entry.headers) + (key.length + meta.path.length + meta.tags.reduce((n, t) => n + t.length + 16, 0)) * 2
     const old = this.entries.get(key)
     if (old !== undefined) this.remove(old)

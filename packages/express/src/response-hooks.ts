@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import type { HeaderSource, Outcome, ResponseHeaders } from '@larder/core'
+import { connectionClosed, type HeaderSource, type Outcome, type ResponseHeaders } from '@larder/core'
 import { keepState, stateOf } from './state-slot.js'
 
 type Phase = 'open' | 'holding' | 'passing'
@@ -120,10 +120,12 @@ function endHook(res: ServerResponse, state: RequestState, args: unknown[]): unk
   if (!beforeBody(res, state, 'end', args)) return res
   const outcome = state.outcome
   const fill = outcome.kind === 'miss' ? outcome.fill : undefined
+  // Asked before ending: a handler that stops when its client leaves ends its response like any other.
+  const closed = fill?.capturing === true && connectionClosed(res)
   const result = state.end!.apply(res, args)
-  // Headers are final now; a capturing fill re-checks them (Set-Cookie added late, say). One that
-  // declined the response only has to release anyone waiting on it.
-  if (fill?.capturing) void fill.finish(res.getHeaders())
+  // Headers are final now; a capturing fill re-checks them (Set-Cookie added late, say). One whose
+  // client left, or that declined the response, only has to release anyone waiting on it.
+  if (fill?.capturing && !closed) void fill.finish(res.getHeaders())
   else fill?.abandon()
   return result
 }

@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import { connectionClosed, replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -60,7 +60,9 @@ function captureStream(source: Readable, fill: Fill, reply: FastifyReply): Reada
     },
     flush(done) {
       ended = true
-      void fill.finish(reply.getHeaders())
+      // A source that stops when the client leaves ends like one that is complete.
+      if (connectionClosed(reply.raw)) fill.abandon()
+      else void fill.finish(reply.getHeaders())
       done()
     },
   })
@@ -131,7 +133,17 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     if (!fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)) return done(null, payload)
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) fill.push(payload)
-    void fill.finish(reply.getHeaders())
+    else if (payload != null) {
+      // A web stream or a Response: its bytes (and a Response's own status and headers) reach
+      // Fastify only after this hook, so what was captured here is not the response.
+      fill.decline()
+      return done(null, payload)
+    }
+    // A handler that waited for its client to leave and then replied with what it had.
+    if (connectionClosed(reply.raw)) fill.abandon()
+    // Fastify sets the Content-Length of this payload from the payload itself, whatever the reply
+    // said, so the captured body is complete; the headers are the ones startFrom just read.
+    else void fill.finish()
     done(null, payload)
   }
 

@@ -11,6 +11,8 @@ export interface HandlerRequest {
   /** The host as the framework sees it (trust proxy applied). */
   host: string | undefined
   headers: Record<string, string | string[] | undefined>
+  /** Settles when the connection closes (the client left, or the response is done); watched only once read. */
+  readonly closed: Promise<void>
 }
 
 /** A response described independently of the framework; each app factory turns it into native calls. */
@@ -18,9 +20,17 @@ export interface Reply {
   status?: number
   headers?: Record<string, string | string[]>
   /** json: res.json / returned object; text; bytes: a Buffer; chunks: several writes; stream: piped. */
-  body?: { json: unknown } | { text: string; type?: string } | { bytes: Buffer } | { chunks: Array<string | Buffer> } | { stream: () => Readable }
+  body?: { json: unknown } | { text: string; type?: string } | { bytes: Buffer } | { chunks: Array<string | Buffer> } | { stream: () => Readable } | Writes
   /** Throw from the handler (the framework answers 500). */
   fail?: boolean
+}
+
+/**
+ * Chunks produced as the handler goes, each written as soon as it is ready (Express: res.write;
+ * Fastify: a stream), and the response ended normally when they run out, however that came about.
+ */
+export interface Writes {
+  writes: AsyncIterable<string | Buffer>
 }
 
 export interface RouteSpec {

@@ -13,7 +13,10 @@ async function send(res: Response, reply: Reply): Promise<void> {
   else if ('json' in body) res.json(body.json)
   else if ('text' in body) res.type(body.type ?? 'text/plain').send(body.text)
   else if ('bytes' in body) res.type('application/octet-stream').send(body.bytes)
-  else if ('chunks' in body) {
+  else if ('writes' in body) {
+    for await (const chunk of body.writes) res.write(chunk)
+    res.end()
+  } else if ('chunks' in body) {
     for (const chunk of body.chunks) {
       res.write(chunk)
       await new Promise((r) => setImmediate(r))
@@ -35,6 +38,9 @@ function handle(route: RouteSpec) {
         return (req as { host?: string }).host ?? req.hostname
       },
       headers: req.headers,
+      get closed() {
+        return new Promise<void>((resolve) => res.once('close', () => resolve()))
+      },
     }
     void (async () => {
       const reply = await route.handler(hreq)

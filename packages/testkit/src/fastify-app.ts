@@ -11,13 +11,24 @@ function send(reply: FastifyReply, r: Reply): unknown {
   if ('json' in body) return reply.send(body.json)
   if ('text' in body) return reply.type(body.type ?? 'text/plain').send(body.text)
   if ('bytes' in body) return reply.type('application/octet-stream').send(body.bytes)
+  if ('writes' in body) return reply.send(Readable.from(body.writes))
   if ('chunks' in body) return reply.send(Readable.from(body.chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))))
   return reply.send(body.stream())
 }
 
 function handle(route: RouteSpec) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
-    const r = await route.handler({ method: request.method, url: request.url, params: request.params as Record<string, string>, query: request.query, host: request.host, headers: request.headers })
+    const r = await route.handler({
+      method: request.method,
+      url: request.url,
+      params: request.params as Record<string, string>,
+      query: request.query,
+      host: request.host,
+      headers: request.headers,
+      get closed() {
+        return new Promise<void>((resolve) => reply.raw.once('close', () => resolve()))
+      },
+    })
     if (r.fail) throw new Error('handler failed')
     return send(reply, r)
   }
