@@ -34,6 +34,7 @@ function handle(route: RouteSpec) {
       get host() {
         return (req as { host?: string }).host ?? req.hostname
       },
+      protocol: req.protocol,
       headers: req.headers,
     }
     void (async () => {
