@@ -9,8 +9,15 @@ export interface KeyOptions<R = any> {
   query?: QueryOption
   /** Request headers that select a variant, e.g. ['accept-language']. Default none. */
   headers?: readonly string[]
-  /** Whether the host (as the handler sees it) is part of the key. Default true. */
-  host?: boolean
+  /**
+   * How the host (as the handler sees it, port included, after trust proxy) is part of the key.
+   * Default true. An array names hosts that serve the same content, e.g. one app reached on several
+   * ports: requests for any of them share entries, and a request for any other host has entries of
+   * its own, so a client cannot choose the host a shared response is built for. false leaves the
+   * host out: only for routes whose responses never depend on it, since every client then shares
+   * the response built for whatever Host the first one sent.
+   */
+  host?: boolean | readonly string[]
   /** A per-request discriminator such as a tenant or user id. `undefined`/`null` adds nothing. */
   custom?: (req: R) => string | number | undefined | null
 }
@@ -54,8 +61,52 @@ export interface KeySettings {
   maxKeyLength: number
 }
 
+function hostComponent(host: string | undefined): string {
+  return escape(host ?? '')
+}
+
+/** The host component of `key.host: [...]`: the listed hosts (any case) all key as the first one. */
+function sharedHost(hosts: readonly string[]): (host: string | undefined) => string {
+  const listed = new Set(hosts.map((h) => h.toLowerCase()))
+  const shared = escape(hosts[0]!.toLowerCase())
+  return (host) => (host !== undefined && (listed.has(host) || listed.has(host.toLowerCase())) ? shared : escape(host ?? ''))
+}
+
+function text(value: string | string[]): string {
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
 /**
- * Builds the key function once at setup. Layout: `ns:GET:/path?canonical-query|@host|h=…|k=…`.
+ * What the handler sees of the origin the client asked for, besides the host: the scheme the
+ * framework reports (`http` adds nothing), and the forwarding headers a proxy sets. Handlers read
+ * those directly to build absolute URLs and redirects, whatever the framework's trust-proxy setting,
+ * so each one present is in the key and a request carrying one never shares an entry with a request
+ * without it. Keyed rather than refused: behind a proxy every request carries the same values, which
+ * then share entries as before. A value the framework already reports as the host or scheme is only
+ * marked present, so `key.host` still decides how the host is keyed. X-Forwarded-For is left out: it
+ * names the client, and a response built from it is the client's own (mark it private).
+ * Read one by one, like requestBypassReason's headers: most requests carry none of them.
+ */
+function originComponent(info: RequestInfo): string {
+  const protocol = info.protocol
+  let c = protocol === undefined || protocol === 'http' ? '' : '|s=' + escape(protocol)
+  const h = info.headers
+  const host = h['x-forwarded-host']
+  const proto = h['x-forwarded-proto']
+  const port = h['x-forwarded-port']
+  const prefix = h['x-forwarded-prefix']
+  const forwarded = h['forwarded']
+  if (host === undefined && proto === undefined && port === undefined && prefix === undefined && forwarded === undefined) return c
+  if (host !== undefined) c += host === info.host ? '|fh' : '|fh=' + escape(text(host))
+  if (proto !== undefined) c += proto === protocol ? '|fp' : '|fp=' + escape(text(proto))
+  if (port !== undefined) c += '|fport=' + escape(text(port))
+  if (prefix !== undefined) c += '|fprefix=' + escape(text(prefix))
+  if (forwarded !== undefined) c += '|fwd=' + escape(text(forwarded))
+  return c
+}
+
+/**
+ * Builds the key function once at setup. Layout: `ns:GET:/path?canonical-query|@host|s=https|fh=…|h=…|k=…`.
  * Every component is escaped so that it holds no '|' (and the path no '?'), and each is labelled,
  * so distinct requests cannot collide even across routes keyed differently. Keys longer than `maxKeyLength`
  * are replaced by a SHA-256 so a key has a bounded length whatever the request.
@@ -76,10 +127,16 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
     throw new LarderOptionError(`${where}key.headers`, `option "${where}key.headers" must be an array of header names such as ['accept-language']; got ${show(headers)}`)
   }
   const headerNames = headers.map((h) => h.toLowerCase())
-  if (o.host !== undefined && typeof o.host !== 'boolean') {
-    throw new LarderOptionError(`${where}key.host`, `option "${where}key.host" must be true or false (for example key: { host: false }); got ${show(o.host)}`)
+  const hostOption = o.host as unknown
+  const validHosts = Array.isArray(hostOption) && hostOption.length > 0 && hostOption.every((h) => typeof h === 'string' && h !== '')
+  if (hostOption !== undefined && typeof hostOption !== 'boolean' && !validHosts) {
+    throw new LarderOptionError(
+      `${where}key.host`,
+      `option "${where}key.host" must be true, false or a non-empty array of the hosts that share entries, as clients send them (for example key: { host: ['example.com', 'www.example.com'] }); got ${show(hostOption)}`,
+    )
   }
-  const useHost = o.host !== false
+  const useHost = hostOption !== false
+  const hostKey = validHosts ? sharedHost(hostOption as string[]) : hostComponent
   const custom = o.custom
   if (custom !== undefined && typeof custom !== 'function') {
     throw new LarderOptionError(`${where}key.custom`, `option "${where}key.custom" must be a function of the request such as (req) => req.user.id; got ${show(custom)}`)
@@ -93,7 +150,8 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
       const q = normaliseQuery(query)
       if (q !== '') key += '?' + q
     }
-    if (useHost) key += '|@' + escape(info.host ?? '')
+    if (useHost) key += '|@' + hostKey(info.host)
+    key += originComponent(info)
     for (const name of headerNames) key += '|h=' + escape(headerValue(name, info.headers[name]))
     if (custom) {
       const v = custom(info.raw)

@@ -1,7 +1,7 @@
 import type { EngineContext } from './context.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
-import { indexPath, parentPath, splitUrl } from './paths.js'
+import { indexPath, parentPath, routedPath, splitUrl } from './paths.js'
 import type { InvalidationTargets, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
 /** The normalised path a Location-like header points to, if it is on the request's own origin. */
@@ -10,7 +10,7 @@ function sameOriginPath(value: unknown, info: RequestInfo): string | undefined {
   const base = `http://${info.host ?? 'origin.invalid'}`
   let url: URL
   try {
-    url = new URL(value, base + splitUrl(info.url).path)
+    url = new URL(value, base + routedPath(splitUrl(info.url).path))
   } catch {
     return undefined
   }

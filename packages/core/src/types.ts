@@ -74,8 +74,14 @@ export interface RequestInfo<R = unknown> {
   /** Path and query exactly as received (Express `originalUrl`, Fastify `url`). */
   url: string
   headers: RequestHeaders
-  /** The host as the handler sees it (after the framework's trust-proxy handling). */
+  /** The host as the handler sees it, port included (after the framework's trust-proxy handling). */
   host: string | undefined
+  /**
+   * The scheme as the handler sees it (Express `req.protocol`, Fastify `request.protocol`: the
+   * connection's, or X-Forwarded-Proto's when the proxy is trusted). Keyed unless 'http'; an adapter
+   * that leaves it out gets any X-Forwarded-Proto keyed by its value.
+   */
+  protocol?: string | undefined
   raw: R
 }
 

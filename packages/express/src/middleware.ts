@@ -22,24 +22,47 @@ const NODE_SINK: HeaderSink<ServerResponse> = {
   names: (res) => getHeaderNames.call(res),
 }
 
-// Express 5's req.host keeps the port. Express 4's req.host is a deprecated alias of hostname
-// whose deprecation check captures a stack trace on every call, so Express 4 apps (told apart by
-// app.del, which Express 5 removed) are asked for hostname directly. Both honour trust proxy.
-// One app per process is the rule, so the last answer is remembered rather than looked up.
-// Without X-Forwarded-Host, Express 5's req.host is the Host header whatever trust proxy says:
-// read directly, it costs a property lookup instead of about 0.5 µs per request.
+// The host as the handler sees it, port included, as Express 5's req.host gives it. Without
+// X-Forwarded-Host it is the Host header whatever trust proxy says: read directly, it costs a
+// property lookup instead of about 0.5 µs per request. Express 4 has no getter for it: its
+// hostname drops the port (so `127.0.0.1:1@evil.example` would share a key with `127.0.0.1:80`,
+// though handlers see the Host header whole) and its req.host is a deprecated alias of hostname,
+// whose deprecation check captures a stack trace on every call. Express 4 apps (told apart by
+// app.del, which Express 5 removed) get Express 5's rule instead. One app per process is the rule,
+// so the last answer is remembered rather than looked up.
 let lastApp: object | undefined
 let lastLegacy = false
 
 function hostOf(req: Request, app: object | undefined, headers: Request['headers']): string | undefined {
+  const forwarded = headers['x-forwarded-host']
+  if (!forwarded) return headers.host || undefined
   if (app === undefined) return req.hostname
   if (app !== lastApp) {
     lastLegacy = typeof (app as { del?: unknown }).del === 'function'
     lastApp = app
   }
-  if (lastLegacy) return req.hostname
-  if (!headers['x-forwarded-host']) return headers.host || undefined
-  return (req as { host?: string }).host ?? req.hostname
+  if (!lastLegacy) return (req as { host?: string }).host ?? req.hostname
+  return legacyForwardedHost(req, app, forwarded, headers)
+}
+
+type TrustFunction = (address: string | undefined, hop: number) => boolean
+
+/** Express 5's req.host, on Express 4, for a request that carries X-Forwarded-Host. */
+function legacyForwardedHost(req: Request, app: object, forwarded: string | string[], headers: Request['headers']): string | undefined {
+  const trust = (app as { get(setting: string): TrustFunction | undefined }).get('trust proxy fn')
+  if (trust === undefined || !trust(req.socket?.remoteAddress, 0)) return headers.host || undefined
+  const value = Array.isArray(forwarded) ? forwarded.join(', ') : forwarded
+  const comma = value.indexOf(',')
+  return (comma === -1 ? value : value.slice(0, comma).trimEnd()) || undefined
+}
+
+/**
+ * req.protocol. Without X-Forwarded-Proto it is the connection's scheme whatever trust proxy says:
+ * read from the socket, it skips the getter's trust-proxy check on every request.
+ */
+function protocolOf(req: Request, headers: Request['headers']): string {
+  if (headers['x-forwarded-proto'] === undefined) return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
+  return req.protocol
 }
 
 type App = { response?: object } | undefined
@@ -105,9 +128,10 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     const app = appOf(req)
     const headers = req.headers
     const previous = stateOf(res, locals)
-    // The host as the handler sees it: keys include it, and a mutation's Location is same-origin by it.
+    // The host and scheme as the handler sees them: keys include them, and a mutation's Location is
+    // same-origin by the host.
     const method = req.method
-    const info: RequestInfo = { method, url: req.originalUrl, headers, host: hostOf(req, app, headers), raw: req }
+    const info: RequestInfo = { method, url: req.originalUrl, headers, host: hostOf(req, app, headers), protocol: protocolOf(req, headers), raw: req }
     const outcome = cache.handle(info, route, undefined, previous?.outcome)
     if (outcome instanceof Promise) outcome.then((o) => apply(method, res, next, o, previous, app, locals), next)
     else apply(method, res, next, outcome, previous, app, locals)

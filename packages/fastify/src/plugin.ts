@@ -43,7 +43,7 @@ const READS = new Set(['GET', 'HEAD'])
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 function infoOf(request: FastifyRequest): RequestInfo {
-  return { method: request.method, url: request.url, headers: request.headers, host: request.host, raw: request }
+  return { method: request.method, url: request.url, headers: request.headers, host: request.host, protocol: request.protocol, raw: request }
 }
 
 function isStream(payload: unknown): payload is Readable {

@@ -10,6 +10,8 @@ export interface HandlerRequest {
   query: unknown
   /** The host as the framework sees it (trust proxy applied). */
   host: string | undefined
+  /** The scheme as the framework sees it (trust proxy applied). */
+  protocol: string
   headers: Record<string, string | string[] | undefined>
   /** Settles when the connection closes (the client left, or the response is done); watched only once read. */
   readonly closed: Promise<void>
@@ -49,6 +51,8 @@ export interface StartOptions {
   logger?: boolean
   /** The framework's trust-proxy setting (default off). */
   trustProxy?: boolean
+  /** Fastify's router ends the path at ';' too (useSemicolonDelimiter; Express has no such option). */
+  useSemicolonDelimiter?: boolean
 }
 
 export interface RunningApp {

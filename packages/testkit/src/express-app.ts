@@ -37,6 +37,7 @@ function handle(route: RouteSpec) {
       get host() {
         return (req as { host?: string }).host ?? req.hostname
       },
+      protocol: req.protocol,
       headers: req.headers,
       get closed() {
         return new Promise<void>((resolve) => res.once('close', () => resolve()))

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import larderPlugin from '@larder/fastify'
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppFactory, Reply, RouteSpec } from './apps.js'
 
 function send(reply: FastifyReply, r: Reply): unknown {
@@ -24,6 +24,7 @@ function handle(route: RouteSpec) {
       params: request.params as Record<string, string>,
       query: request.query,
       host: request.host,
+      protocol: request.protocol,
       headers: request.headers,
       get closed() {
         return new Promise<void>((resolve) => reply.raw.once('close', () => resolve()))
@@ -37,7 +38,10 @@ function handle(route: RouteSpec) {
 export const fastifyApps: AppFactory = {
   name: 'fastify',
   async start(cache, routes, options = {}) {
-    const app = Fastify({ logger: options.logger ? { level: 'warn' } : false, trustProxy: options.trustProxy ?? false })
+    const serverOptions: FastifyServerOptions = { logger: options.logger ? { level: 'warn' } : false, trustProxy: options.trustProxy ?? false }
+    // Fastify 5 types useSemicolonDelimiter only at the top level, where it is deprecated (FSTDEP022).
+    if (options.useSemicolonDelimiter) serverOptions.routerOptions = { useSemicolonDelimiter: true } as FastifyServerOptions['routerOptions']
+    const app = Fastify(serverOptions)
     await app.register(larderPlugin, { cache, global: options.global ?? true })
     for (const route of routes) {
       const config = route.options === undefined ? {} : { cache: route.options }
