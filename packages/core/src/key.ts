@@ -96,12 +96,16 @@ function originComponent(info: RequestInfo): string {
   const port = h['x-forwarded-port']
   const prefix = h['x-forwarded-prefix']
   const forwarded = h['forwarded']
-  if (host === undefined && proto === undefined && port === undefined && prefix === undefined && forwarded === undefined) return c
+  const scheme = h['x-forwarded-scheme']
+  const server = h['x-forwarded-server']
+  if (host === undefined && proto === undefined && port === undefined && prefix === undefined && forwarded === undefined && scheme === undefined && server === undefined) return c
   if (host !== undefined) c += host === info.host ? '|fh' : '|fh=' + escape(text(host))
   if (proto !== undefined) c += proto === protocol ? '|fp' : '|fp=' + escape(text(proto))
   if (port !== undefined) c += '|fport=' + escape(text(port))
   if (prefix !== undefined) c += '|fprefix=' + escape(text(prefix))
   if (forwarded !== undefined) c += '|fwd=' + escape(text(forwarded))
+  if (scheme !== undefined) c += '|fscheme=' + escape(text(scheme))
+  if (server !== undefined) c += '|fserver=' + escape(text(server))
   return c
 }
 

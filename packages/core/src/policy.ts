@@ -13,18 +13,17 @@ export function requestBypassReason(headers: RequestHeaders): string | undefined
   if (headers['x-http-method-override'] !== undefined || headers['x-http-method'] !== undefined || headers['x-method-override'] !== undefined) {
     return 'method-override'
   }
-  // Headers that rewrite the host, scheme or URL for some middleware and proxies, yet are in no
-  // cache key: a request carrying one could store a response built for another target under the
-  // plain request's key (unkeyed-header poisoning). X-Forwarded-Host and X-Forwarded-Proto are not
-  // here: with trust proxy on, the framework's host (which is keyed) already reflects them.
+  // Headers that rewrite the host or URL for some middleware and proxies, yet are in no cache key:
+  // a request carrying one could store a response built for another target under the plain
+  // request's key (unkeyed-header poisoning). The forwarding headers proxies send on every request
+  // (X-Forwarded-Host/-Proto/-Port/-Prefix/-Scheme/-Server, Forwarded) are not here: they are keyed
+  // (see originComponent in key.ts), so caching keeps working behind ingress-nginx or Traefik.
   // Spelled out rather than looped over: a load by a name that changes is a megamorphic lookup,
   // and the loop cost more than the rest of a miss's checks together.
   if (
     headers['x-original-url'] !== undefined ||
     headers['x-rewrite-url'] !== undefined ||
     headers['x-host'] !== undefined ||
-    headers['x-forwarded-scheme'] !== undefined ||
-    headers['x-forwarded-server'] !== undefined ||
     headers['x-http-host-override'] !== undefined
   ) {
     return 'override-header'

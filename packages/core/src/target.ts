@@ -26,6 +26,8 @@ interface Remembered extends RequestTarget {
   readonly forwardedPort: RequestHeaders[string]
   readonly forwardedPrefix: RequestHeaders[string]
   readonly forwarded: RequestHeaders[string]
+  readonly forwardedScheme: RequestHeaders[string]
+  readonly forwardedServer: RequestHeaders[string]
 }
 
 function remember(target: RequestTarget, info: RequestInfo): Remembered {
@@ -41,6 +43,8 @@ function remember(target: RequestTarget, info: RequestInfo): Remembered {
     forwardedPort: h['x-forwarded-port'],
     forwardedPrefix: h['x-forwarded-prefix'],
     forwarded: h['forwarded'],
+    forwardedScheme: h['x-forwarded-scheme'],
+    forwardedServer: h['x-forwarded-server'],
   }
 }
 
@@ -53,7 +57,9 @@ function sameOrigin(known: Remembered, info: RequestInfo): boolean {
     known.forwardedProto === h['x-forwarded-proto'] &&
     known.forwardedPort === h['x-forwarded-port'] &&
     known.forwardedPrefix === h['x-forwarded-prefix'] &&
-    known.forwarded === h['forwarded']
+    known.forwarded === h['forwarded'] &&
+    known.forwardedScheme === h['x-forwarded-scheme'] &&
+    known.forwardedServer === h['x-forwarded-server']
   )
 }
 

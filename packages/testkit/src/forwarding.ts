@@ -4,7 +4,7 @@ import type { AppFactory, HandlerRequest, Reply, RouteSpec } from './apps.js'
 import { useHarness } from './harness.js'
 import type { StoreFactory } from './store-wrappers.js'
 
-const FORWARDING = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'forwarded'] as const
+const FORWARDING = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix', 'forwarded', 'x-forwarded-scheme', 'x-forwarded-server'] as const
 
 /** Everything a handler can learn about the origin the client asked for. */
 function originView(req: HandlerRequest): Reply {
@@ -57,6 +57,8 @@ export function forwardingSecuritySuite(apps: AppFactory, stores: StoreFactory):
       { 'x-forwarded-host': 'evil.test' },
       { 'x-forwarded-port': '8443' },
       { 'x-forwarded-prefix': '/evil' },
+      { 'x-forwarded-scheme': 'https' },
+      { 'x-forwarded-server': 'evil.test' },
       { forwarded: 'proto=https;host=evil.test' },
       { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.test', 'x-forwarded-port': '443' },
     ]
@@ -87,6 +89,10 @@ export function forwardingSecuritySuite(apps: AppFactory, stores: StoreFactory):
         const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'site.test', 'x-forwarded-port': '443' }
         expect((await h.get('/page/1', { headers: proxied })).cache).toBe('MISS')
         expect((await h.get('/page/1', { headers: proxied })).cache).toBe('HIT')
+        // ingress-nginx adds X-Forwarded-Scheme, Traefik X-Forwarded-Server, to every request.
+        const ingress = { ...proxied, 'x-forwarded-scheme': 'https', 'x-forwarded-server': 'proxy-1' }
+        expect((await h.get('/page/2', { headers: ingress })).cache).toBe('MISS')
+        expect((await h.get('/page/2', { headers: ingress })).cache).toBe('HIT')
       })
     }
 
