@@ -39,6 +39,11 @@ export interface StartOptions {
   logger?: boolean
   /** The framework's trust-proxy setting (default off). */
   trustProxy?: boolean
+  /**
+   * Register the framework's usual compressor (Express: compression(), Fastify: @fastify/compress),
+   * compressing every size, before or after larder, as an app's code would order them.
+   */
+  compressor?: 'before' | 'after'
 }
 
 export interface RunningApp {

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import compress from '@fastify/compress'
 import larderPlugin from '@larder/fastify'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import type { AppFactory, Reply, RouteSpec } from './apps.js'
@@ -27,7 +28,9 @@ export const fastifyApps: AppFactory = {
   name: 'fastify',
   async start(cache, routes, options = {}) {
     const app = Fastify({ logger: options.logger ? { level: 'warn' } : false, trustProxy: options.trustProxy ?? false })
+    if (options.compressor === 'before') await app.register(compress, { threshold: 0 })
     await app.register(larderPlugin, { cache, global: options.global ?? true })
+    if (options.compressor === 'after') await app.register(compress, { threshold: 0 })
     for (const route of routes) {
       const config = route.options === undefined ? {} : { cache: route.options }
       app.route({ method: route.method, url: route.path, config, handler: handle(route) })
