@@ -1,3 +1,4 @@
+import { acceptsContentEncoding } from './accept-encoding.js'
 import { CircuitBreaker, CircuitOpenError } from './breaker.js'
 import type { EngineContext } from './context.js'
 import { isPromise, withDeadline } from './deadline.js'
@@ -248,6 +249,10 @@ class LarderCache implements Cache, EngineContext {
   }
 
   private hit(entry: CacheEntry, req: Pending): Outcome {
+    // A coded entry that varies on Accept-Encoding only reaches requests whose header reads alike;
+    // one that does not say it varies reaches every request for its URL, waiters included.
+    const coding = entry.headers['content-encoding']
+    if (coding !== undefined && !acceptsContentEncoding(req.info.headers['accept-encoding'], coding)) return this.bypass('content-encoding')
     this.counters.hits++
     return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers) }
   }

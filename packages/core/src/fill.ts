@@ -1,3 +1,4 @@
+import { acceptsContentEncoding } from './accept-encoding.js'
 import type { EngineContext } from './context.js'
 import { bodyEtag } from './conditional.js'
 import { storableHeaders } from './headers.js'
@@ -156,6 +157,14 @@ export class Fill {
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
     this.chunks = NO_CHUNKS
     const headers = storableHeaders(this.headers, this.ctx.config.statusHeader)
+    // A compressor that reads Accept-Encoding more loosely than the RFC (negotiator takes `gzip;Q=0`
+    // as wanting gzip) coded this for a client that said it cannot take it: no one asking the same
+    // way could be served it. Others waiting may ask otherwise; they look again.
+    const coding = headers['content-encoding']
+    if (coding !== undefined && !acceptsContentEncoding(this.info.headers['accept-encoding'], coding)) {
+      this.handBack()
+      return false
+    }
     // Every entry gets a validator, so conditional requests can be answered with 304.
     if (headers['etag'] === undefined && headers['last-modified'] === undefined) headers['etag'] = bodyEtag(body)
     const entry: CacheEntry = {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { normaliseAcceptEncoding } from './accept-encoding.js'
 import { LarderOptionError, show } from './errors.js'
 import { queryNormaliser, type QueryOption } from './query.js'
 import type { KeyInputs } from './target.js'
@@ -24,25 +25,6 @@ export interface KeyOptions<R = any> {
 
 /** A key for one request; `path` is the raw path, `query` the raw query string. */
 export type KeyFunction = (info: RequestInfo, path: string, query: string) => string
-
-// Encodings a compressing middleware may choose between; anything else cannot change the body.
-const ENCODINGS = ['br', 'deflate', 'gzip', 'zstd']
-
-/**
- * Accept-Encoding reduced to what can change the representation: the set of known encodings the
- * client accepts. `gzip, deflate, br` and `br;q=1.0, gzip, deflate` share one variant.
- */
-function normaliseAcceptEncoding(value: string): string {
-  const accepted: string[] = []
-  for (const part of value.toLowerCase().split(',')) {
-    const [coding, ...params] = part.trim().split(';')
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
-    if (q !== undefined && Number(q.slice(2)) === 0) continue
-    if (coding === '*') return ENCODINGS.join(',')
-    if (coding !== undefined && ENCODINGS.includes(coding) && !accepted.includes(coding)) accepted.push(coding)
-  }
-  return accepted.sort().join(',')
-}
 
 function headerValue(name: string, value: string | string[] | undefined): string {
   if (value === undefined) return ''

@@ -53,6 +53,11 @@ export interface StartOptions {
   trustProxy?: boolean
   /** Fastify's router ends the path at ';' too (useSemicolonDelimiter; Express has no such option). */
   useSemicolonDelimiter?: boolean
+  /**
+   * Register the framework's usual compressor (Express: compression(), Fastify: @fastify/compress),
+   * compressing every size, before or after larder, as an app's code would order them.
+   */
+  compressor?: 'before' | 'after'
 }
 
 export interface RunningApp {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { larder } from '@larder/express'
+import compression from 'compression'
 import express, { type Request, type Response } from 'express'
 // @ts-expect-error -- Express 4 under an alias; typed through Express 5's types, which cover what is used here.
 import express4 from 'express4'
@@ -57,7 +58,9 @@ function expressFactory(name: string, createApp: () => ReturnType<typeof express
   async start(cache, routes, options = {}) {
     const app = createApp()
     if (options.trustProxy) app.set('trust proxy', true)
+    if (options.compressor === 'before') app.use(compression({ threshold: 0 }))
     if (options.global ?? true) app.use(larder(cache))
+    if (options.compressor === 'after') app.use(compression({ threshold: 0 }))
     for (const route of routes) {
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'
       // A route-level larder goes where the route has options of its own, and, without a global

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import compress from '@fastify/compress'
 import larderPlugin from '@larder/fastify'
 import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { AppFactory, Reply, RouteSpec } from './apps.js'
@@ -42,7 +43,9 @@ export const fastifyApps: AppFactory = {
     // Fastify 5 types useSemicolonDelimiter only at the top level, where it is deprecated (FSTDEP022).
     if (options.useSemicolonDelimiter) serverOptions.routerOptions = { useSemicolonDelimiter: true } as FastifyServerOptions['routerOptions']
     const app = Fastify(serverOptions)
+    if (options.compressor === 'before') await app.register(compress, { threshold: 0 })
     await app.register(larderPlugin, { cache, global: options.global ?? true })
+    if (options.compressor === 'after') await app.register(compress, { threshold: 0 })
     for (const route of routes) {
       const config = route.options === undefined ? {} : { cache: route.options }
       app.route({ method: route.method, url: route.path, config, handler: handle(route) })
