@@ -26,3 +26,4 @@ export type {
   ResponseHeaders,
   Store,
 } from './types.js'
+export { MAX_LIFETIME_SECONDS } from './freshness.js'

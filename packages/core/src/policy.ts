@@ -1,3 +1,4 @@
+import { MAX_LIFETIME_SECONDS, staleByExpires } from './freshness.js'
 import { deltaSeconds, headerTokens, parseCacheControl } from './headers.js'
 import type { ResolvedRoute } from './options.js'
 import type { HeaderSource, RequestHeaders, ResponseHeaders } from './types.js'
@@ -87,11 +88,12 @@ function refuse(reason: string): StoreDecision {
 
 /**
  * Whether a response may be stored, and for how long. Freshness: s-maxage, then max-age, then the
- * route's ttl. Never stored: other statuses, no-store, private, no-cache (it demands revalidation,
- * which a replay cannot do), Set-Cookie (unless the route allows it; the cookie is never stored),
- * Vary: *, a Content-Length above the body limit, and,
- * for a request with credentials (Authorization, Cookie), anything not marked public, s-maxage or
- * must-revalidate.
+ * route's ttl, at most MAX_LIFETIME_SECONDS. Never stored: other statuses, no-store, private,
+ * no-cache (it demands revalidation, which a replay cannot do), Set-Cookie (unless the route allows
+ * it; the cookie is never stored), Vary: *, a Content-Length above the body limit, a response
+ * already stale (max-age=0, or without max-age/s-maxage an Expires at or before its Date, or
+ * invalid), and, for a request with credentials (Authorization, Cookie), anything not marked
+ * public, s-maxage or must-revalidate.
  */
 export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentialed: boolean): StoreDecision {
   if (!route.statuses.has(status)) return refuse('status')
@@ -116,7 +118,11 @@ export function responseDecision<T>(status: number, source: HeaderSource<T>, res
     const seconds = deltaSeconds(cc, 's-maxage') ?? deltaSeconds(cc, 'max-age')
     if (seconds !== undefined) {
       if (seconds === 0) return refuse('max-age=0')
-      ttlMs = seconds * 1000
+      ttlMs = Math.min(seconds, MAX_LIFETIME_SECONDS) * 1000
+    } else {
+      // RFC 9111 §5.3: max-age and s-maxage override Expires, so it is read only without them.
+      const expires = source.get(response, 'expires')
+      if (expires !== undefined && staleByExpires(expires, source.get(response, 'date'), Date.now())) return refuse('expired')
     }
   }
   return { store: true, ttlMs, vary }
