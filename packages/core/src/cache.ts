@@ -7,7 +7,7 @@ import { Mutation, runInvalidation } from './mutation.js'
 import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCacheConfig, type ResolvedRoute, type RouteOptions } from './options.js'
 import { indexPath, splitUrl } from './paths.js'
 import { askForWholeResponse, isNotModified } from './conditional.js'
-import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
+import { clientDirective, credentialsOf, requestBypassReason, sharedWith, type Credentials } from './policy.js'
 import { variantKey } from './key.js'
 import { AGAIN, Flights, type Flight } from './single-flight.js'
 import { indexedPath, type RequestTarget } from './target.js'
@@ -40,8 +40,8 @@ interface Pending {
   logger: Logger | undefined
   key: string
   target: RequestTarget
-  /** Carries credentials the route does not key on: only shareable responses apply. */
-  credentialed: boolean
+  /** Credentials the route does not key on: only responses shareable with them apply. */
+  credentials: Credentials
   /** Taken with the lookup, for a key expected to miss (see markEarly). */
   mark: MaybePromise<number> | undefined
 }
@@ -210,7 +210,7 @@ class LarderCache implements Cache, EngineContext {
       return this.bypass('key-error')
     }
     const key = target.key
-    const req: Pending = { info, route, head, logger, key, target, credentialed: isCredentialed(info.headers, route), mark: undefined }
+    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), mark: undefined }
     // A client allowed to ask for a fresh copy gets the handler's response, which refreshes the entry.
     if (refresh) return this.afterGet(undefined, req)
     let got: MaybePromise<CacheEntry | undefined>
@@ -282,7 +282,7 @@ class LarderCache implements Cache, EngineContext {
   /** `again`: the request waited on a miss that could not answer it, and is looking the key up again. */
   private afterLookup(entry: CacheEntry | undefined, req: Pending, again = false): MaybePromise<Outcome> {
     if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
-      if (!req.credentialed || sharedWithAuthorized(entry.headers)) return this.hit(entry, req)
+      if (req.credentials === undefined || sharedWith(req.credentials, entry.headers)) return this.hit(entry, req)
       // Stored for anonymous callers and not marked shareable: this caller gets the handler.
       return this.bypass('credentials')
     }
@@ -314,7 +314,7 @@ class LarderCache implements Cache, EngineContext {
     }
     // The leader's response is this request's too only if it is the same variant.
     const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
-    if (shared !== undefined && sameVariant && (!req.credentialed || sharedWithAuthorized(shared.entry.headers))) return this.hit(shared.entry, req)
+    if (shared !== undefined && sameVariant && (req.credentials === undefined || sharedWith(req.credentials, shared.entry.headers))) return this.hit(shared.entry, req)
     // Another variant: the others of this one look it up too, and the first to miss leads them.
     if (shared?.vary !== undefined && !sameVariant && !again) return this.lookUpVariant(shared.vary.names, req, true)
     // Released without a response it may share: run the handler, concurrently with the other waiters.
@@ -348,7 +348,7 @@ class LarderCache implements Cache, EngineContext {
     this.counters.misses++
     // Only where others may wait: on a key that cannot be shared, the handler's own 304s save work.
     if (flight !== undefined) askForWholeResponse(req.info.headers)
-    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentialed), cache: this }
+    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentials), cache: this }
   }
 
   private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {

@@ -28,7 +28,8 @@ export interface RouteOptions<R = any> {
   /**
    * Treat requests carrying cookies like requests without: for routes whose responses do not depend
    * on cookies (analytics, consent). Default false: a request with a Cookie header only shares
-   * entries with responses marked public, s-maxage or must-revalidate.
+   * entries with responses marked public or s-maxage (not must-revalidate, which personalised pages
+   * carry too).
    */
   allowCookies?: boolean
   /** Store responses that set cookies (the Set-Cookie header itself is never stored). Default false. */
