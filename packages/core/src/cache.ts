@@ -102,7 +102,6 @@ class LarderCache implements Cache, EngineContext {
   // Bound once: a closure per lookup would be garbage on every request.
   private readonly storeGet = (key: string): MaybePromise<CacheEntry | undefined> => this.store.get(key)
   private readonly storeMark = (key: string, path: string): MaybePromise<number> => this.store.mark(key, path)
-  private clientDirectivesHonoured = false
   private closed = false
   private lastWarned = new Map<string, number>()
   private readonly breaker: CircuitBreaker | undefined
@@ -123,13 +122,10 @@ class LarderCache implements Cache, EngineContext {
     this.remoteStore = this.store.local !== true
     if (!this.remoteStore) localUsers.set(this.store, (localUsers.get(this.store) ?? 0) + 1)
     this.breaker = config.breaker && new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs)
-    this.clientDirectivesHonoured = defaults.clientCacheControl
   }
 
   route(options?: RouteOptions | boolean, where = ''): ResolvedRoute {
-    const route = resolveRoute(options, this.defaults, this.config, where)
-    if (route.clientCacheControl) this.clientDirectivesHonoured = true
-    return route
+    return resolveRoute(options, this.defaults, this.config, where)
   }
 
   handle(info: RequestInfo, route: ResolvedRoute, logger?: Logger, previous?: Outcome): MaybePromise<Outcome> {
@@ -191,16 +187,14 @@ class LarderCache implements Cache, EngineContext {
     }
     const reason = requestBypassReason(info.headers)
     if (reason !== undefined) return this.bypass(reason)
+    // Only the route's own options decide: a route that does not honour client directives serves
+    // them from the cache, whatever other routes do. (A global Express larder, which runs before
+    // routing, learns from its adapter which requests a route's larder honouring them will take.)
     let refresh = false
     if (route.clientCacheControl) {
       const directive = clientDirective(info.headers)
       if (directive === 'bypass') return this.bypass('client-no-store')
       refresh = directive === 'refresh'
-    } else if (this.clientDirectivesHonoured && clientDirective(info.headers) !== undefined) {
-      // Some route honours client directives. A global Express larder runs before routing and cannot
-      // tell whether this request is for it, so it must not answer from the cache; the route's own
-      // larder, if any, takes over and decides.
-      return this.bypass('client-directive')
     }
     let target: RequestTarget
     try {
@@ -211,8 +205,10 @@ class LarderCache implements Cache, EngineContext {
     }
     const key = target.key
     const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), mark: undefined }
-    // A client allowed to ask for a fresh copy gets the handler's response, which refreshes the entry.
-    if (refresh) return this.afterGet(undefined, req)
+    // A client allowed to ask for a fresh copy gets its own handler's response, which refreshes the
+    // entry. It does not wait on a miss in flight: that one began before the request, and may be one
+    // whose response this very client has read while its entry was still being written.
+    if (refresh) return req.head ? this.headMiss() : this.lead(req, undefined)
     let got: MaybePromise<CacheEntry | undefined>
     try {
       got = this.call('get', this.storeGet, key)
