@@ -8,7 +8,7 @@ import { Mutation, runInvalidation } from './mutation.js'
 import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCacheConfig, type ResolvedRoute, type RouteOptions } from './options.js'
 import { indexPath, splitUrl } from './paths.js'
 import { askForWholeResponse, isNotModified } from './conditional.js'
-import { clientDirective, isCredentialed, requestBypassReason, sharedWithAuthorized } from './policy.js'
+import { clientDirective, credentialsOf, requestBypassReason, sharedWith, type Credentials } from './policy.js'
 import { variantKey } from './key.js'
 import { AGAIN, Flights, type Flight } from './single-flight.js'
 import { indexedPath, type RequestTarget } from './target.js'
@@ -41,8 +41,8 @@ interface Pending {
   logger: Logger | undefined
   key: string
   target: RequestTarget
-  /** Carries credentials the route does not key on: only shareable responses apply. */
-  credentialed: boolean
+  /** Credentials the route does not key on: only responses shareable with them apply. */
+  credentials: Credentials
   /** Taken with the lookup, for a key expected to miss (see markEarly). */
   mark: MaybePromise<number> | undefined
 }
@@ -103,7 +103,6 @@ class LarderCache implements Cache, EngineContext {
   // Bound once: a closure per lookup would be garbage on every request.
   private readonly storeGet = (key: string): MaybePromise<CacheEntry | undefined> => this.store.get(key)
   private readonly storeMark = (key: string, path: string): MaybePromise<number> => this.store.mark(key, path)
-  private clientDirectivesHonoured = false
   private closed = false
   private lastWarned = new Map<string, number>()
   private readonly breaker: CircuitBreaker | undefined
@@ -124,13 +123,10 @@ class LarderCache implements Cache, EngineContext {
     this.remoteStore = this.store.local !== true
     if (!this.remoteStore) localUsers.set(this.store, (localUsers.get(this.store) ?? 0) + 1)
     this.breaker = config.breaker && new CircuitBreaker(config.breaker.failures, config.breaker.cooldownMs)
-    this.clientDirectivesHonoured = defaults.clientCacheControl
   }
 
   route(options?: RouteOptions | boolean, where = ''): ResolvedRoute {
-    const route = resolveRoute(options, this.defaults, this.config, where)
-    if (route.clientCacheControl) this.clientDirectivesHonoured = true
-    return route
+    return resolveRoute(options, this.defaults, this.config, where)
   }
 
   handle(info: RequestInfo, route: ResolvedRoute, logger?: Logger, previous?: Outcome): MaybePromise<Outcome> {
@@ -192,16 +188,14 @@ class LarderCache implements Cache, EngineContext {
     }
     const reason = requestBypassReason(info.headers)
     if (reason !== undefined) return this.bypass(reason)
+    // Only the route's own options decide: a route that does not honour client directives serves
+    // them from the cache, whatever other routes do. (A global Express larder, which runs before
+    // routing, learns from its adapter which requests a route's larder honouring them will take.)
     let refresh = false
     if (route.clientCacheControl) {
       const directive = clientDirective(info.headers)
       if (directive === 'bypass') return this.bypass('client-no-store')
       refresh = directive === 'refresh'
-    } else if (this.clientDirectivesHonoured && clientDirective(info.headers) !== undefined) {
-      // Some route honours client directives. A global Express larder runs before routing and cannot
-      // tell whether this request is for it, so it must not answer from the cache; the route's own
-      // larder, if any, takes over and decides.
-      return this.bypass('client-directive')
     }
     let target: RequestTarget
     try {
@@ -211,9 +205,11 @@ class LarderCache implements Cache, EngineContext {
       return this.bypass('key-error')
     }
     const key = target.key
-    const req: Pending = { info, route, head, logger, key, target, credentialed: isCredentialed(info.headers, route), mark: undefined }
-    // A client allowed to ask for a fresh copy gets the handler's response, which refreshes the entry.
-    if (refresh) return this.afterGet(undefined, req)
+    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), mark: undefined }
+    // A client allowed to ask for a fresh copy gets its own handler's response, which refreshes the
+    // entry. It does not wait on a miss in flight: that one began before the request, and may be one
+    // whose response this very client has read while its entry was still being written.
+    if (refresh) return req.head ? this.headMiss() : this.lead(req, undefined)
     let got: MaybePromise<CacheEntry | undefined>
     try {
       got = this.call('get', this.storeGet, key)
@@ -287,7 +283,7 @@ class LarderCache implements Cache, EngineContext {
   /** `again`: the request waited on a miss that could not answer it, and is looking the key up again. */
   private afterLookup(entry: CacheEntry | undefined, req: Pending, again = false): MaybePromise<Outcome> {
     if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
-      if (!req.credentialed || sharedWithAuthorized(entry.headers)) return this.hit(entry, req)
+      if (req.credentials === undefined || sharedWith(req.credentials, entry.headers)) return this.hit(entry, req)
       // Stored for anonymous callers and not marked shareable: this caller gets the handler.
       return this.bypass('credentials')
     }
@@ -319,7 +315,7 @@ class LarderCache implements Cache, EngineContext {
     }
     // The leader's response is this request's too only if it is the same variant.
     const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
-    if (shared !== undefined && sameVariant && (!req.credentialed || sharedWithAuthorized(shared.entry.headers))) return this.hit(shared.entry, req)
+    if (shared !== undefined && sameVariant && (req.credentials === undefined || sharedWith(req.credentials, shared.entry.headers))) return this.hit(shared.entry, req)
     // Another variant: the others of this one look it up too, and the first to miss leads them.
     if (shared?.vary !== undefined && !sameVariant && !again) return this.lookUpVariant(shared.vary.names, req, true)
     // Released without a response it may share: run the handler, concurrently with the other waiters.
@@ -353,7 +349,7 @@ class LarderCache implements Cache, EngineContext {
     this.counters.misses++
     // Only where others may wait: on a key that cannot be shared, the handler's own 304s save work.
     if (flight !== undefined) askForWholeResponse(req.info.headers)
-    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentialed), cache: this }
+    return { kind: 'miss', fill: new Fill(this, req.key, normalised, req.route, req.info, mark, flight, req.logger, req.credentials), cache: this }
   }
 
   private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {

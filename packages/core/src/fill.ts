@@ -4,7 +4,7 @@ import { bodyEtag } from './conditional.js'
 import { storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
-import { headerVeto, PLAIN_HEADERS, responseDecision } from './policy.js'
+import { credentialsOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials } from './policy.js'
 import { variantKey } from './key.js'
 import type { Flight, Shared } from './single-flight.js'
 import { varyPointer } from './vary.js'
@@ -56,8 +56,8 @@ export class Fill {
     private readonly mark: number,
     private readonly flight: Flight | undefined,
     private readonly logger: Logger | undefined,
-    /** The request carries credentials: only a response marked shareable may be stored. */
-    private readonly credentialed: boolean,
+    /** The request's credentials: only a response shareable with them may be stored. */
+    private credentials: Credentials,
   ) {}
 
   /**
@@ -81,7 +81,11 @@ export class Fill {
 
   /** A more specific larder middleware took over the request with its own options (same key). */
   retarget(route: ResolvedRoute): void {
-    if (this.state === 'waiting-for-head') this.route = route
+    if (this.state !== 'waiting-for-head') return
+    this.route = route
+    // Whether the request's cookie or Authorization count is the route's to say (allowCookies,
+    // allowAuthorized), not the options of the larder that began the fill.
+    this.credentials = credentialsOf(this.info.headers, route)
   }
 
   /** Status and headers as the handler set them. Returns whether the body is worth capturing. */
@@ -92,7 +96,7 @@ export class Fill {
   /** `start`, reading the headers from `response` through `source`: they are copied only if the response will be stored. */
   startFrom<T>(status: number, source: HeaderSource<T>, response: T): boolean {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
-    const decision = responseDecision(status, source, response, this.route, this.credentialed)
+    const decision = responseDecision(status, source, response, this.route, this.credentials)
     if (!decision.store) {
       // A refusal for credentials says nothing about other callers; a 5xx is transient.
       if (decision.reason === 'credentials') this.handBack()

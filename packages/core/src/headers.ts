@@ -55,11 +55,17 @@ function parseDirectives(text: string): CacheControl {
   return out
 }
 
-/** A delta-seconds directive value, or undefined when absent or malformed. */
+// RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as 2^31.
+const MAX_DELTA_SECONDS = 2 ** 31
+
+/**
+ * A delta-seconds directive value, or undefined when absent or malformed. Never more than 2^31, so
+ * a value of hundreds of digits cannot become Infinity in later arithmetic.
+ */
 export function deltaSeconds(cc: CacheControl, name: string): number | undefined {
   const v = cc.get(name)
   if (typeof v !== 'string' || !/^\d+$/.test(v)) return undefined
-  return Number(v)
+  return Math.min(Number(v), MAX_DELTA_SECONDS)
 }
 
 /** Comma-separated header values as a lower-case list (Vary, Connection). */

@@ -27,3 +27,5 @@ export type {
   ResponseHeaders,
   Store,
 } from './types.js'
+export { clientDirective } from './policy.js'
+export { MAX_LIFETIME_SECONDS } from './freshness.js'

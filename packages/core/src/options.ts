@@ -1,5 +1,6 @@
 import { parseDuration, type Duration } from './duration.js'
 import { LarderOptionError, show } from './errors.js'
+import { MAX_LIFETIME_SECONDS } from './freshness.js'
 import { keyFunction, keyedHeaders, keyInputs, type KeyFunction, type KeyOptions } from './key.js'
 import { targetFunction, type TargetFunction } from './target.js'
 import type { ErrorContext, Store } from './types.js'
@@ -8,7 +9,7 @@ export type TagSource<R> = readonly string[] | ((req: R) => readonly string[])
 
 /** Options that a route may set; on `createCache` they are the defaults every route starts from. */
 export interface RouteOptions<R = any> {
-  /** How long an entry lives unless the response's s-maxage/max-age says otherwise. Default '5m'. */
+  /** How long an entry lives unless the response's s-maxage/max-age says otherwise. Default '5m'; at most a year. */
   ttl?: Duration
   /** Tags stored with the entry, for `cache.invalidate({ tags })` and mutations' `invalidates`. */
   tags?: TagSource<R>
@@ -27,14 +28,19 @@ export interface RouteOptions<R = any> {
   /**
    * Treat requests carrying cookies like requests without: for routes whose responses do not depend
    * on cookies (analytics, consent). Default false: a request with a Cookie header only shares
-   * entries with responses marked public, s-maxage or must-revalidate.
+   * entries with responses marked public or s-maxage (not must-revalidate, which personalised pages
+   * carry too).
    */
   allowCookies?: boolean
   /** Store responses that set cookies (the Set-Cookie header itself is never stored). Default false. */
   allowSetCookie?: boolean
   /** Honour a request's `Cache-Control: no-cache / max-age=0 / no-store`. Default false: any client could force origin hits. */
   clientCacheControl?: boolean
-  /** Let a response's `s-maxage`/`max-age` set its TTL (s-maxage wins). Default true. */
+  /**
+   * Let a response's freshness set its TTL: `s-maxage`, else `max-age` (at most a year); without
+   * either, an `Expires` already past (or invalid) keeps it out. Default true. false: every stored
+   * response lives `ttl`, whatever those headers say.
+   */
   respectCacheControl?: boolean
   /** A successful mutation also invalidates its parent collection (`PUT /users/42` → `/users`). Default true. */
   invalidateParent?: boolean
@@ -144,6 +150,14 @@ function checkBytes(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value
   throw new LarderOptionError(name, `option "${name}" must be a whole number of bytes (for example ${name.split('.').pop()}: 1048576); got ${show(value)}`)
+}
+
+function parseTtl(value: unknown): number {
+  const ms = parseDuration(value, 'ttl')
+  if (ms > MAX_LIFETIME_SECONDS * 1000) {
+    throw new LarderOptionError('ttl', `option "ttl" must be at most a year ('365d'), the longest larder keeps an entry (for example ttl: '1h'); got ${show(value)}`)
+  }
+  return ms
 }
 
 /** Validates createCache's options once into the resolved config plus the default route. */
@@ -259,7 +273,7 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
     }
     return {
       enabled: true,
-      ttlMs: options.ttl === undefined ? base.ttlMs : parseDuration(options.ttl, 'ttl'),
+      ttlMs: options.ttl === undefined ? base.ttlMs : parseTtl(options.ttl),
       tags: checkTags<R>(options.tags, 'tags') ?? base.tags,
       invalidates: checkTags<R>(options.invalidates, 'invalidates') ?? base.invalidates,
       statuses: checkStatuses(options.statuses, 'statuses') ?? base.statuses,

@@ -1,3 +1,4 @@
+import { MAX_LIFETIME_SECONDS, staleByExpires } from './freshness.js'
 import { deltaSeconds, headerTokens, parseCacheControl } from './headers.js'
 import type { ResolvedRoute } from './options.js'
 import type { HeaderSource, RequestHeaders, ResponseHeaders } from './types.js'
@@ -31,27 +32,32 @@ export function requestBypassReason(headers: RequestHeaders): string | undefined
   return undefined
 }
 
+/** Credentials a request carries that its route does not key on, named by the sharing rule they call for. */
+export type Credentials = 'authorization' | 'cookie' | undefined
+
 /**
- * Whether a request carries credentials the route has not declared it keys on: Authorization
- * (unless allowAuthorized) or Cookie (unless allowCookies). Such a request only shares entries
- * with responses marked shareable, so one user's response never reaches another.
+ * 'cookie' for a Cookie (unless allowCookies), else 'authorization' for Authorization (unless
+ * allowAuthorized). A request with both gets the cookie's rule, the stricter: it must satisfy both.
  */
-export function isCredentialed(headers: RequestHeaders, route: ResolvedRoute): boolean {
-  return (headers['authorization'] !== undefined && !route.allowAuthorized) || (headers['cookie'] !== undefined && !route.allowCookies)
+export function credentialsOf(headers: RequestHeaders, route: ResolvedRoute): Credentials {
+  if (headers['cookie'] !== undefined && !route.allowCookies) return 'cookie'
+  return headers['authorization'] !== undefined && !route.allowAuthorized ? 'authorization' : undefined
 }
 
 /**
- * Whether a credentialed request may be answered from, or stored in, the shared cache through this
- * response (RFC 9111 §3.5 for Authorization, applied to cookies too): only if it says public,
- * s-maxage or must-revalidate.
+ * Whether a request with `credentials` may be answered from, or stored in, the shared cache through
+ * a response with these headers. Authorization: public, s-maxage or must-revalidate (RFC 9111 §3.5).
+ * Cookie: public or s-maxage only. must-revalidate says how to reuse a response, not that it is the
+ * same for everyone, and pages personalised by a session cookie commonly carry it
+ * (`max-age=60, must-revalidate`): shared, they would reach every visitor.
  */
-export function sharedWithAuthorized(headers: ResponseHeaders): boolean {
-  return sharedCacheControl(headers['cache-control'])
+export function sharedWith(credentials: Credentials, headers: ResponseHeaders): boolean {
+  return sharedCacheControl(headers['cache-control'], credentials)
 }
 
-function sharedCacheControl(value: ResponseHeaders[string]): boolean {
+function sharedCacheControl(value: ResponseHeaders[string], credentials: Credentials): boolean {
   const cc = parseCacheControl(value)
-  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate')
+  return cc.has('public') || cc.has('s-maxage') || (credentials === 'authorization' && cc.has('must-revalidate'))
 }
 
 /** Headers in a plain object, as a HeaderSource. */
@@ -86,13 +92,13 @@ function refuse(reason: string): StoreDecision {
 
 /**
  * Whether a response may be stored, and for how long. Freshness: s-maxage, then max-age, then the
- * route's ttl. Never stored: other statuses, no-store, private, no-cache (it demands revalidation,
- * which a replay cannot do), Set-Cookie (unless the route allows it; the cookie is never stored),
- * Vary: *, a Content-Length above the body limit, and,
- * for a request with credentials (Authorization, Cookie), anything not marked public, s-maxage or
- * must-revalidate.
+ * route's ttl, at most MAX_LIFETIME_SECONDS. Never stored: other statuses, no-store, private,
+ * no-cache (it demands revalidation, which a replay cannot do), Set-Cookie (unless the route allows
+ * it; the cookie is never stored), Vary: *, a Content-Length above the body limit, a response
+ * already stale (max-age=0, or without max-age/s-maxage an Expires at or before its Date, or
+ * invalid), and, for a request with credentials, anything `sharedWith` refuses them.
  */
-export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentialed: boolean): StoreDecision {
+export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentials: Credentials): StoreDecision {
   if (!route.statuses.has(status)) return refuse('status')
   // Read one by one, in the order that refuses an uncacheable response soonest: most never get past
   // here, and most say so in Cache-Control. An absent header is the dearest read (Fastify asks its
@@ -100,7 +106,7 @@ export function responseDecision<T>(status: number, source: HeaderSource<T>, res
   const cacheControl = source.get(response, 'cache-control')
   const veto = cacheControlVeto(cacheControl) ?? setCookieVeto(source.get(response, 'set-cookie'), route)
   if (veto) return refuse(veto)
-  if (credentialed && !sharedCacheControl(cacheControl)) return refuse('credentials')
+  if (credentials !== undefined && !sharedCacheControl(cacheControl, credentials)) return refuse('credentials')
   const vary: string[] = []
   for (const name of headerTokens(source.get(response, 'vary'))) {
     if (name === '*') return refuse('vary')
@@ -115,7 +121,11 @@ export function responseDecision<T>(status: number, source: HeaderSource<T>, res
     const seconds = deltaSeconds(cc, 's-maxage') ?? deltaSeconds(cc, 'max-age')
     if (seconds !== undefined) {
       if (seconds === 0) return refuse('max-age=0')
-      ttlMs = seconds * 1000
+      ttlMs = Math.min(seconds, MAX_LIFETIME_SECONDS) * 1000
+    } else {
+      // RFC 9111 §5.3: max-age and s-maxage override Expires, so it is read only without them.
+      const expires = source.get(response, 'expires')
+      if (expires !== undefined && staleByExpires(expires, source.get(response, 'date'), Date.now())) return refuse('expired')
     }
   }
   return { store: true, ttlMs, vary }

@@ -2,6 +2,7 @@ import { ServerResponse } from 'node:http'
 import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse, RequestState } from './response-hooks.js'
+import { leaveToRoute, tagLarder } from './route-options.js'
 import { stateOf } from './state-slot.js'
 
 export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
@@ -120,7 +121,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     next()
   }
 
-  return function larderMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const larderMiddleware = function larderMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Each property of an Express request or response is read once: Express gives the objects of
     // every request new shapes, so each read is a megamorphic lookup that often misses V8's stub
     // cache (about 1,500 instructions, measured with callgrind), more than most of what larder does.
@@ -128,12 +129,20 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     const app = appOf(req)
     const headers = req.headers
     const previous = stateOf(res, locals)
+    const method = req.method
+    // The first larder to see a request leaves it to a larder after routing that would treat its
+    // client directive or credentials otherwise.
+    if (previous === undefined && leaveToRoute(req, app, method, headers, route)) {
+      next()
+      return
+    }
     // The host and scheme as the handler sees them: keys include them, and a mutation's Location is
     // same-origin by the host.
-    const method = req.method
     const info: RequestInfo = { method, url: req.originalUrl, headers, host: hostOf(req, app, headers), protocol: protocolOf(req, headers), raw: req }
     const outcome = cache.handle(info, route, undefined, previous?.outcome)
     if (outcome instanceof Promise) outcome.then((o) => apply(method, res, next, o, previous, app, locals), next)
     else apply(method, res, next, outcome, previous, app, locals)
   }
+  tagLarder(larderMiddleware, route)
+  return larderMiddleware
 }

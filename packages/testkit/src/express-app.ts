@@ -4,7 +4,7 @@ import compression from 'compression'
 import express, { type Request, type Response } from 'express'
 // @ts-expect-error -- Express 4 under an alias; typed through Express 5's types, which cover what is used here.
 import express4 from 'express4'
-import type { AppFactory, HandlerRequest, Reply, RouteSpec } from './apps.js'
+import type { AppFactory, HandlerRequest, Reply, RouteSpec, RunningApp } from './apps.js'
 
 async function send(res: Response, reply: Reply): Promise<void> {
   res.status(reply.status ?? 200)
@@ -72,18 +72,23 @@ function expressFactory(name: string, createApp: () => ReturnType<typeof express
     app.use((err: Error, _req: Request, res: Response, _next: () => void) => {
       res.status(500).json({ error: err.message })
     })
-    const server = app.listen(0, '127.0.0.1')
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-    const { port } = server.address() as AddressInfo
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }),
-    }
+    return listen(app)
   },
+  }
+}
+
+/** Starts an Express app (4 or 5) built by hand on a free port. */
+export async function listen(app: ReturnType<typeof express>): Promise<RunningApp> {
+  const server = app.listen(0, '127.0.0.1')
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 

@@ -1,0 +1,3 @@
+import { fastifyApps, memoryStores, policySuite } from '@larder/testkit'
+
+policySuite(fastifyApps, memoryStores)
