@@ -39,6 +39,8 @@ export interface StartOptions {
   logger?: boolean
   /** The framework's trust-proxy setting (default off). */
   trustProxy?: boolean
+  /** Express's 'query parser' setting (default: the framework's own; Fastify has only one). */
+  queryParser?: 'simple' | 'extended'
 }
 
 export interface RunningApp {

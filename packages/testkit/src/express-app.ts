@@ -50,6 +50,7 @@ function expressFactory(name: string, createApp: () => ReturnType<typeof express
   async start(cache, routes, options = {}) {
     const app = createApp()
     if (options.trustProxy) app.set('trust proxy', true)
+    if (options.queryParser) app.set('query parser', options.queryParser)
     if (options.global ?? true) app.use(larder(cache))
     for (const route of routes) {
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'
