@@ -90,7 +90,7 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
   return (info, path, query) => {
     let key = prefix + escape(path)
     if (query !== '') {
-      const q = normaliseQuery(query)
+      const q = normaliseQuery(query, path)
       if (q !== '') key += '?' + q
     }
     if (useHost) key += '|@' + escape(info.host ?? '')

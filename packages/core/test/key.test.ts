@@ -89,13 +89,15 @@ describe('cache keys', () => {
     )
   })
 
-  it('are equal for requests that differ only in parameter order (fuzzed)', () => {
+  it('are equal for requests that differ only in the order of distinct names (fuzzed)', () => {
     fc.assert(
       fc.property(request, (r) => {
+        // Names without '[' or '.', which qs files under a shorter name (query-parsers.test.ts has those).
+        const params = r.params.map(([k, v]): [string, string] => [k.replace(/[[.]/g, '_'), v])
         const byName = new Map<string, Array<[string, string]>>()
-        for (const p of r.params) byName.set(p[0], [...(byName.get(p[0]) ?? []), p])
+        for (const p of params) byName.set(p[0], [...(byName.get(p[0]) ?? []), p])
         const regrouped = [...byName.values()].reverse().flat()
-        expect(render({ ...r, params: regrouped })).toBe(render(r))
+        expect(render({ ...r, params: regrouped })).toBe(render({ ...r, params }))
       }),
       { numRuns: 2000 },
     )
