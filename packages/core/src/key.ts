@@ -37,10 +37,15 @@ function normaliseAcceptEncoding(value: string): string {
   return accepted.sort().join(',')
 }
 
-function headerValue(name: string, value: string | string[] | undefined): string {
+/**
+ * A request header's part of a key: '=' and its normalised value, or nothing when the request does
+ * not carry it. An empty header is a variant of its own (RFC 9111 §4.1): an empty Accept-Encoding
+ * asks for no encoding at all, an absent one accepts any.
+ */
+function headerComponent(name: string, value: string | string[] | undefined): string {
   if (value === undefined) return ''
   const text = Array.isArray(value) ? value.join(',') : value
-  return name === 'accept-encoding' ? normaliseAcceptEncoding(text) : text.trim()
+  return '=' + escape(name === 'accept-encoding' ? normaliseAcceptEncoding(text) : text.trim())
 }
 
 /** Escapes the component separator; escaping '%' first keeps it injective. */
@@ -55,7 +60,8 @@ export interface KeySettings {
 }
 
 /**
- * Builds the key function once at setup. Layout: `ns:GET:/path?canonical-query|@host|h=…|k=…`.
+ * Builds the key function once at setup. Layout: `ns:GET:/path?canonical-query|@host|h=…|k=…`
+ * (`|h` alone for a header the request does not carry).
  * Every component is escaped so that it holds no '|' (and the path no '?'), and each is labelled,
  * so distinct requests cannot collide even across routes keyed differently. Keys longer than `maxKeyLength`
  * are replaced by a SHA-256 so a key has a bounded length whatever the request.
@@ -94,7 +100,7 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
       if (q !== '') key += '?' + q
     }
     if (useHost) key += '|@' + escape(info.host ?? '')
-    for (const name of headerNames) key += '|h=' + escape(headerValue(name, info.headers[name]))
+    for (const name of headerNames) key += '|h' + headerComponent(name, info.headers[name])
     if (custom) {
       const v = custom(info.raw)
       if (v !== undefined && v !== null) key += '|k=' + escape(String(v))
@@ -110,7 +116,7 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
  */
 export function variantKey(primary: string, names: readonly string[], headers: RequestInfo['headers'], settings: KeySettings): string {
   let key = primary
-  for (const name of names) key += '|v.' + escape(name) + '=' + escape(headerValue(name, headers[name]))
+  for (const name of names) key += '|v.' + escape(name) + headerComponent(name, headers[name])
   if (key.length > settings.maxKeyLength) key = `${settings.namespace}:GET:#${createHash('sha256').update(key).digest('base64url')}`
   return key
 }
