@@ -26,6 +26,9 @@ const MAX_PAIRS = 1000
 // qs splits a pair at its first ']=' when it has one, so in `a=b]=c` it reads the name `a=b]`
 // where the others read `a`; '%5D' counts, since qs turns it into ']' before splitting.
 const QS_SPLIT = /(?:\]|%5d)=/i
+// Finding that a component does not decode costs an exception: past a few, a crafted query would
+// cost milliseconds, and the query as received is as good a key.
+const MAX_UNDECODABLE = 8
 
 interface Parameter {
   readonly text: string
@@ -40,6 +43,7 @@ export function canonicalQuery(raw: string, filter: ParameterFilter | undefined,
   const params: Parameter[] = []
   let reorder = true
   let pairs = 0
+  let undecodable = 0
   for (let start = 0; start <= raw.length; start++) {
     let end = raw.indexOf('&', start)
     if (end === -1) end = raw.length
@@ -61,10 +65,13 @@ export function canonicalQuery(raw: string, filter: ParameterFilter | undefined,
     const rawValue = eq === -1 ? '' : pair.slice(eq + 1)
     if (rawValue.includes('=') && QS_SPLIT.test(rawValue)) return verbatim(raw)
     const name = decode(rawName)
+    if (name === undefined && ++undecodable > MAX_UNDECODABLE) return verbatim(raw)
     const group = name === undefined ? undefined : groupOf(name)
     if (group === undefined) reorder = false
     else if (filter !== undefined && !kept(filter, name!, group)) continue
-    params.push({ text: component(rawName, name) + '=' + component(rawValue, decode(rawValue)), group })
+    const value = decode(rawValue)
+    if (value === undefined && ++undecodable > MAX_UNDECODABLE) return verbatim(raw)
+    params.push({ text: component(rawName, name) + '=' + component(rawValue, value), group })
   }
   if (params.length === 1) return params[0]!.text
   if (reorder) sortByGroup(params)
@@ -73,8 +80,16 @@ export function canonicalQuery(raw: string, filter: ParameterFilter | undefined,
   return out
 }
 
-/** A stable insertion sort: queries have few parameters, often in order already. */
+// Past this many parameters, insertion sort's quadratic worst case would let a crafted query
+// cost milliseconds.
+const INSERTION_SORT_MAX = 16
+
+/** A stable sort; insertion sort for the few parameters a query usually has, often in order already. */
 function sortByGroup(params: Parameter[]): void {
+  if (params.length > INSERTION_SORT_MAX) {
+    params.sort((a, b) => (a.group! < b.group! ? -1 : a.group! > b.group! ? 1 : 0))
+    return
+  }
   for (let i = 1; i < params.length; i++) {
     const p = params[i]!
     let j = i - 1

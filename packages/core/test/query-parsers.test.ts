@@ -146,6 +146,21 @@ describe('query keys against the frameworks’ own parsers', () => {
     }
   })
 
+  it('order many parameters as they order few', () => {
+    const key = keyFor('all')
+    const names = Array.from({ length: 40 }, (_, i) => `n${i}`)
+    const many = (ns: string[], extra: string) => `/p?${ns.map((n) => `${n}=1`).join('&')}&${extra}`
+    const [a, b] = [many(names, 'ids=1&ids[]=2'), many([...names].reverse(), 'ids=1&ids[]=2')]
+    expect(disagreement('all', a, b)).toBeUndefined()
+    expect(key(a)).toBe(key(b))
+    const [c, d] = [many(names, 'ids=1&ids[]=2'), many([...names].reverse(), 'ids[]=2&ids=1')]
+    expect(disagreement('all', c, d)).toBeDefined()
+    expect(key(c)).not.toBe(key(d))
+    // Many components that do not decode: the query is kept as received.
+    const [e, f] = [many(names, 'x=%FE&'.repeat(12) + 'y=%FC'), many(names, 'x=%FE&'.repeat(12) + 'y=%FE')]
+    expect(key(e)).not.toBe(key(f))
+  })
+
   it('keep queries of more pairs than the parsers read apart by order', () => {
     const key = keyFor('all')
     for (const pairs of [999, 1000, 1001]) {
