@@ -32,7 +32,8 @@ const MAX_UNDECODABLE = 8
 
 interface Parameter {
   readonly text: string
-  /** The name every parser files it under a top-level name starting with; undefined when unknown. */
+  /** A prefix of every top-level name a parser may file it under (parameters of different groups
+   *  commute); undefined when that is not known. */
   readonly group: string | undefined
 }
 
