@@ -26,10 +26,15 @@ export interface KeyOptions<R = any> {
 /** A key for one request; `path` is the raw path, `query` the raw query string. */
 export type KeyFunction = (info: RequestInfo, path: string, query: string) => string
 
-function headerValue(name: string, value: string | string[] | undefined): string {
+/**
+ * A request header's part of a key: '=' and its normalised value, or nothing when the request does
+ * not carry it. An empty header is a variant of its own (RFC 9111 §4.1): an empty Accept-Encoding,
+ * for one, asks for identity alone, which an absent one does not say.
+ */
+function headerComponent(name: string, value: string | string[] | undefined): string {
   if (value === undefined) return ''
   const text = Array.isArray(value) ? value.join(',') : value
-  return name === 'accept-encoding' ? normaliseAcceptEncoding(text) : text.trim()
+  return '=' + escape(name === 'accept-encoding' ? normaliseAcceptEncoding(text) : text.trim())
 }
 
 /** Escapes the component separator; escaping '%' first keeps it injective. */
@@ -92,7 +97,8 @@ function originComponent(info: RequestInfo): string {
 }
 
 /**
- * Builds the key function once at setup. Layout: `ns:GET:/path?canonical-query|@host|s=https|fh=…|h=…|k=…`.
+ * Builds the key function once at setup. Layout: `ns:GET:/path?canonical-query|@host|s=https|fh=…|h=…|k=…`
+ * (`|h` alone for a header the request does not carry).
  * Every component is escaped so that it holds no '|' (and the path no '?'), and each is labelled,
  * so distinct requests cannot collide even across routes keyed differently. Keys longer than `maxKeyLength`
  * are replaced by a SHA-256 so a key has a bounded length whatever the request.
@@ -133,12 +139,12 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
   return (info, path, query) => {
     let key = prefix + escape(path)
     if (query !== '') {
-      const q = normaliseQuery(query)
+      const q = normaliseQuery(query, path)
       if (q !== '') key += '?' + q
     }
     if (useHost) key += '|@' + hostKey(info.host)
     key += originComponent(info)
-    for (const name of headerNames) key += '|h=' + escape(headerValue(name, info.headers[name]))
+    for (const name of headerNames) key += '|h' + headerComponent(name, info.headers[name])
     if (custom) {
       const v = custom(info.raw)
       if (v !== undefined && v !== null) key += '|k=' + escape(String(v))
@@ -154,7 +160,7 @@ export function keyFunction(options: KeyOptions | undefined, settings: KeySettin
  */
 export function variantKey(primary: string, names: readonly string[], headers: RequestInfo['headers'], settings: KeySettings): string {
   let key = primary
-  for (const name of names) key += '|v.' + escape(name) + '=' + escape(headerValue(name, headers[name]))
+  for (const name of names) key += '|v.' + escape(name) + headerComponent(name, headers[name])
   if (key.length > settings.maxKeyLength) key = `${settings.namespace}:GET:#${createHash('sha256').update(key).digest('base64url')}`
   return key
 }

@@ -1,15 +1,18 @@
+import { canonicalQuery, type ParameterFilter } from './canonical-query.js'
 import { LarderOptionError, show } from './errors.js'
 
 /**
  * How the query string takes part in the key:
- * - 'all' (default): every parameter, order of distinct names ignored;
+ * - 'all' (default): every parameter; the order of distinct names is ignored unless a name holds
+ *   '[' or '.' (qs reads `a[]` and `a` as one list) or does not decode;
  * - 'ignore': none (`/users?page=2` shares `/users`'s entry);
  * - { allow: [...] }: only these names;
  * - { deny: [...] }: all but these names; a trailing `*` matches a prefix (`utm_*`).
  */
 export type QueryOption = 'all' | 'ignore' | { allow: readonly string[] } | { deny: readonly string[] }
 
-export type QueryNormaliser = (raw: string) => string
+/** The query's part of a key, from the raw query and the raw path before it. */
+export type QueryNormaliser = (raw: string, path: string) => string
 
 const EXAMPLE = `query: { deny: ['utm_*'] }`
 
@@ -27,25 +30,23 @@ function nameMatcher(names: readonly unknown[], option: string): (name: string) 
 }
 
 /**
- * Builds the query normaliser once at setup. Parameters are parsed the way frameworks parse them
- * ('+' is a space, percent-escapes decoded), so two spellings the handler cannot tell apart share an
- * entry; then sorted by name with a stable sort, so `?a=1&b=2` equals `?b=2&a=1` while `?id=1&id=2`
- * and `?id=2&id=1` (which a handler sees as different arrays) stay apart; then re-encoded, which is
- * injective, so requests the handler can tell apart never share a key.
+ * Builds the query normaliser once at setup: queries share a key only when every supported parser
+ * gives the handler the same parameters (see canonical-query.ts), so `?a=1&b=2` equals `?b=2&a=1`
+ * while `?id=1&id=2` and `?id=2&id=1` (different arrays) stay apart.
  */
 export function queryNormaliser(option: unknown, name = 'key.query'): QueryNormaliser {
-  if (option === undefined || option === 'all') return (raw) => canonical(raw, undefined)
+  if (option === undefined || option === 'all') return (raw, path) => canonical(raw, path, undefined)
   if (option === 'ignore') return () => ''
   if (option !== null && typeof option === 'object' && !Array.isArray(option)) {
     const o = option as Record<string, unknown>
     const keys = Object.keys(o)
     if (keys.length === 1 && Array.isArray(o['allow'])) {
-      const match = nameMatcher(o['allow'], `${name}.allow`)
-      return (raw) => canonical(raw, match)
+      const filter: ParameterFilter = { mode: 'allow', matches: nameMatcher(o['allow'], `${name}.allow`) }
+      return (raw, path) => canonical(raw, path, filter)
     }
     if (keys.length === 1 && Array.isArray(o['deny'])) {
-      const match = nameMatcher(o['deny'], `${name}.deny`)
-      return (raw) => canonical(raw, (n) => !match(n))
+      const filter: ParameterFilter = { mode: 'deny', matches: nameMatcher(o['deny'], `${name}.deny`) }
+      return (raw, path) => canonical(raw, path, filter)
     }
   }
   throw new LarderOptionError(
@@ -54,14 +55,8 @@ export function queryNormaliser(option: unknown, name = 'key.query'): QueryNorma
   )
 }
 
-function canonical(raw: string, keep: ((name: string) => boolean) | undefined): string {
-  if (raw === '') return ''
-  const params = new URLSearchParams(raw)
-  if (keep) {
-    const drop: string[] = []
-    for (const name of params.keys()) if (!keep(name)) drop.push(name)
-    for (const name of drop) params.delete(name)
-  }
-  params.sort()
-  return params.toString()
+// Fastify's router starts the query at a '#' in the path (Express then sees none): the pairs
+// larder reads after '?' are not the ones the handler gets, so the query is kept as it came.
+function canonical(raw: string, path: string, filter: ParameterFilter | undefined): string {
+  return canonicalQuery(raw, filter, path.includes('#'))
 }

@@ -76,7 +76,7 @@ describe('request targets', () => {
       createCache({ namespace: 'ns', key: { headers: ['accept-language'] } }).route(),
     ]
     const request = fc.record({
-      url: fc.tuple(fc.constantFrom('/a', '/b', '/a/b', '/%41'), fc.constantFrom('', '?a=1', '?b=2&a=1', '?a=%31')).map(([p, q]) => p + q),
+      url: fc.tuple(fc.constantFrom('/a', '/b', '/a/b', '/%41', '/a#x'), fc.constantFrom('', '?a=1', '?b=2&a=1', '?a=%31', '?a=%FE', '?a[]=1&a=2', '?x=1#y')).map(([p, q]) => p + q),
       host: fc.constantFrom('a.test', 'b.test', ''),
       lang: fc.constantFrom('en', 'fr', undefined),
     })

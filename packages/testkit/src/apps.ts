@@ -58,6 +58,8 @@ export interface StartOptions {
    * compressing every size, before or after larder, as an app's code would order them.
    */
   compressor?: 'before' | 'after'
+  /** Express's 'query parser' setting (default: the framework's own; Fastify has only one). */
+  queryParser?: 'simple' | 'extended'
 }
 
 export interface RunningApp {

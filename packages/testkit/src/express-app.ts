@@ -58,6 +58,7 @@ function expressFactory(name: string, createApp: () => ReturnType<typeof express
   async start(cache, routes, options = {}) {
     const app = createApp()
     if (options.trustProxy) app.set('trust proxy', true)
+    if (options.queryParser) app.set('query parser', options.queryParser)
     if (options.compressor === 'before') app.use(compression({ threshold: 0 }))
     if (options.global ?? true) app.use(larder(cache))
     if (options.compressor === 'after') app.use(compression({ threshold: 0 }))

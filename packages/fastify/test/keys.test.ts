@@ -1,0 +1,3 @@
+import { fastifyApps, keyCollisionSuite, memoryStores } from '@larder/testkit'
+
+keyCollisionSuite(fastifyApps, memoryStores)
