@@ -1,4 +1,4 @@
-import { createCache, type Cache } from '@larder/core'
+import { createCache, type Cache, type CacheOptions } from '@larder/core'
 import { redisStore, type RedisStoreOptions } from '@larder/redis'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { AppFactory, RouteSpec } from './apps.js'
@@ -62,7 +62,11 @@ export function redisConsistencySuite(apps: AppFactory): void {
     }
 
     /** Two instances on one Redis and one "database" (items are 'v1' until a PUT makes them 'v2'). */
-    async function instances(redis: RedisServer, storeOptions: Partial<RedisStoreOptions> = {}): Promise<{ a: Instance; b: Instance; hold(id: string): Held }> {
+    async function instances(
+      redis: RedisServer,
+      storeOptions: Partial<RedisStoreOptions> = {},
+      cacheOptions: Omit<CacheOptions, 'store'> = {},
+    ): Promise<{ a: Instance; b: Instance; hold(id: string): Held }> {
       const db = new Map<string, string>()
       const held = new Map<string, { entered: () => void; released: Promise<void> }>()
       const routes: RouteSpec[] = [
@@ -104,6 +108,7 @@ export function redisConsistencySuite(apps: AppFactory): void {
           storeTimeout: '2s',
           breaker: false,
           onError: (e, { op }) => void errors.push({ op, message: e.message }),
+          ...cacheOptions,
         })
         const app = await apps.start(cache, routes)
         cleanups.push(
@@ -215,6 +220,25 @@ export function redisConsistencySuite(apps: AppFactory): void {
         for (const i of [b, a, b]) expect((await i.get('/items/1')).json().value).toBe('v2')
         // And caching works again after the loss.
         await cached(b, '/items/2', 'v1')
+      })
+    })
+
+    describe("a write through an instance whose breaker is open", () => {
+      it("after a stall opened A's breaker, a write through A still removes the entry B would serve", async () => {
+        const redis = await server()
+        const { a, b } = await instances(redis, {}, { storeTimeout: '100ms', breaker: { failures: 2, cooldown: '1m' } })
+        await cached(b, '/items/1', 'v1')
+        // Redis stalls; A's reads time out until its breaker opens (B is idle meanwhile).
+        const stall = redis.debugSleep(1)
+        await until("A's breaker to open", async () => {
+          await a.get('/items/2')
+          return a.errors.some((e) => e.op === 'circuit')
+        })
+        await stall.done
+        // Redis is back: B reads from it, while A's breaker is still open for a minute.
+        expect((await b.get('/items/1')).cache).toBe('HIT')
+        expect((await a.put('/items/1')).status).toBe(204)
+        for (const i of [b, a]) expect((await i.get('/items/1')).json().value).toBe('v2')
       })
     })
 
