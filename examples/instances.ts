@@ -83,8 +83,8 @@ function stop(child: ChildProcess): Promise<void> {
 
 /**
  * Removes every key this run made: the database's two keys, the cache's entries and indexes (the
- * store's own clear()), and the invalidation marks that clear() and the PUT left. Those marks would
- * expire on their own within about a minute; their names follow packages/redis/src/layout.ts
+ * store's own clear()), and the buckets' epochs and the invalidation marks that the misses, clear()
+ * and the PUT left. Those would expire on their own within about a minute; their names follow packages/redis/src/layout.ts
  * (`{<prefix>:<bucket>}:…` over redisStore's default 16 buckets).
  */
 async function removeKeys(): Promise<void> {
@@ -93,7 +93,7 @@ async function removeKeys(): Promise<void> {
   await store.clear()
   store.close()
   const marks = Array.from({ length: 16 }, (_, b) => `{${cachePrefix}:${b}}:`).flatMap((base) => [
-    `${base}clear`,
+    `${base}epoch`,
     `${base}mp:/users/1`,
     `${base}mp:/users`,
     `${base}mt:user:1`,

@@ -368,9 +368,9 @@ class LarderCache implements Cache, EngineContext {
     return this.bypass('store-error')
   }
 
-  call<T, A = undefined, B = undefined>(op: string, fn: (a: A, b: B) => MaybePromise<T>, a?: A, b?: B): MaybePromise<T> {
+  call<T, A = undefined, B = undefined>(op: string, fn: (a: A, b: B) => MaybePromise<T>, a?: A, b?: B, evenIfOpen = false): MaybePromise<T> {
     const breaker = this.breaker
-    if (breaker !== undefined && !breaker.allow()) throw new CircuitOpenError()
+    if (breaker !== undefined && !evenIfOpen && !breaker.allow()) throw new CircuitOpenError()
     let result: MaybePromise<T>
     try {
       result = fn(a as A, b as B)

@@ -76,11 +76,16 @@ export class Mutation {
   }
 }
 
-/** Invalidates and counts; rejects on store failure after reporting it. */
+/**
+ * Invalidates and counts; rejects on store failure after reporting it. The store is asked even
+ * while the breaker is open: a shared store this instance lately saw fail may be serving other
+ * instances again, and only this call removes from it what the write changed before the write is
+ * acknowledged. It still waits at most storeTimeout.
+ */
 export async function runInvalidation(ctx: EngineContext, targets: InvalidationTargets, logger: Logger | undefined): Promise<number> {
   ctx.counters.invalidations++
   try {
-    const result = ctx.call('invalidate', () => ctx.store.invalidate(targets))
+    const result = ctx.call('invalidate', () => ctx.store.invalidate(targets), undefined, undefined, true)
     const removed = isPromise(result) ? await result : result
     ctx.counters.invalidatedEntries += removed
     return removed

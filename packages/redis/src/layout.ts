@@ -11,7 +11,8 @@
  *   {p:b}:mk:<key>   invalidation marks: server time (µs) of the last invalidation of a key,
  *   {p:b}:mp:<path>  path or tag, kept for the fill window
  *   {p:b}:mt:<tag>
- *   {p:b}:clear      time (µs) of the last clear()
+ *   {p:b}:epoch      the bucket's epoch: server time (µs) just before the first mark since the
+ *                    bucket's marks were last lost (flush, restart, expiry), or of the last clear()
  *
  * Lua scripts build the names of keys they discover (entries listed by an index, indexes named in
  * an entry's header) from the same base; `scripts.ts` must follow this layout.
@@ -29,12 +30,15 @@ export function hash32(s: string): number {
 
 export class Layout {
   private readonly bases: string[]
+  // Named on every miss (by mark): built once.
+  private readonly epochs: string[]
 
   constructor(
     readonly prefix: string,
     readonly buckets: number,
   ) {
     this.bases = Array.from({ length: buckets }, (_, b) => `{${prefix}:${b}}:`)
+    this.epochs = this.bases.map((base) => base + 'epoch')
   }
 
   bucketOf(key: string): number {
@@ -67,7 +71,7 @@ export class Layout {
   tagMark(bucket: number, tag: string): string {
     return this.base(bucket) + 'mt:' + tag
   }
-  clearMark(bucket: number): string {
-    return this.base(bucket) + 'clear'
+  epoch(bucket: number): string {
+    return this.epochs[bucket]!
   }
 }

@@ -16,6 +16,12 @@ export interface RedisStoreOptions {
   maxInFlight?: number
   /** How long a command may wait in node-redis's queue before being written (it never waits while the client is disconnected). Default '1s'. */
   commandTimeout?: Duration
+  /**
+   * Upper bound on the variants (query strings, header values) kept for one path, split evenly over
+   * the buckets; past it the variants that expire first go. It bounds what one path invalidation
+   * removes, which Redis does in one script, so random query strings cannot block Redis. Default 1000.
+   */
+  maxVariantsPerPath?: number
 }
 
 export interface ResolvedRedisStoreOptions {
@@ -24,9 +30,10 @@ export interface ResolvedRedisStoreOptions {
   buckets: number
   maxInFlight: number
   commandTimeoutMs: number
+  maxVariantsPerPath: number
 }
 
-const KNOWN = ['client', 'prefix', 'buckets', 'maxInFlight', 'commandTimeout']
+const KNOWN = ['client', 'prefix', 'buckets', 'maxInFlight', 'commandTimeout', 'maxVariantsPerPath']
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
@@ -70,5 +77,6 @@ export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOp
     buckets: wholeNumber(options.buckets, 'buckets', 1, 1024, 16) ?? (isCluster(options.client) ? 16 : 1),
     maxInFlight: wholeNumber(options.maxInFlight, 'maxInFlight', 1, 1_000_000, 5000) ?? 5000,
     commandTimeoutMs,
+    maxVariantsPerPath: wholeNumber(options.maxVariantsPerPath, 'maxVariantsPerPath', 1, 1_000_000, 1000) ?? 1000,
   }
 }

@@ -10,8 +10,14 @@ import { VERSION } from './codec.js'
  *
  * Times are the server's `TIME` in microseconds (exact in a double until the year 2255), so marks
  * and fill marks are compared on the clock of the node that holds them.
+ *
+ * Every script declares its flags (Redis 7), because what a full Redis (maxmemory reached under
+ * `noeviction`) may run decides consistency: a script without flags is only checked at its first
+ * write command, and one that starts with ZREM or DEL (never refused for memory) then writes
+ * whatever it likes. Scripts that remove data or keep the fence (invalidate, clear, mark) say
+ * `allow-oom`: a write must be able to remove what it changed from a full Redis. The fill says
+ * nothing, so Redis refuses it whole, before it runs, while memory is over the limit.
  */
-
 const PRELUDE = `
 local function now_us()
   local t = redis.call('TIME')
@@ -43,16 +49,44 @@ end
 `
 
 /**
- * set: refuses (0) if the fill mark is older than the fill window, or if the key, the path, a tag
- * or the bucket was invalidated at or after it; else replaces the entry and indexes it (1).
- * KEYS: entry, all, path index, clear mark, key mark, path mark, then (tag index, tag mark) per tag.
- * ARGV: base, key, since (µs), ttl (ms), fill window (µs), value.
+ * mark: answers the node's TIME and keeps the epochs of the buckets named: renews each, or creates
+ * it (one microsecond before now) if it was lost. A fill is accepted only while the epoch of its
+ * bucket, older than its mark, survives, so a flush or restart that loses the invalidation marks
+ * also refuses every fill marked before it.
+ * KEYS: epochs. ARGV: epoch TTL (ms, at least the fill window, so a live fill's epoch never expires).
+ */
+const MARK = `
+local t = redis.call('TIME')
+local stamp = string.format('%d', tonumber(t[1]) * 1000000 + tonumber(t[2]) - 1)
+for i = 1, #KEYS do
+  if redis.call('PEXPIRE', KEYS[i], ARGV[1]) == 0 then redis.call('SET', KEYS[i], stamp, 'PX', ARGV[1]) end
+end
+return t
+`
+
+/**
+ * set: refuses (0) if the fill mark is older than the fill window, if the bucket's epoch is gone
+ * or not older than the mark (the marks a write left may have been lost since, or a clear came
+ * after), or if the key, the path or a tag was invalidated at or after it; else replaces the entry
+ * and indexes it (1). Past the variant bound, the path's variants in this bucket that expire first
+ * go, so one path cannot make an invalidation as long as an attacker likes.
+ * KEYS: entry, all, path index, epoch, key mark, path mark, then (tag index, tag mark) per tag.
+ * ARGV: base, key, since (µs), ttl (ms), fill window (µs), variants per path in a bucket, value,
+ * epoch TTL (ms).
  */
 const SET = `
 local since = tonumber(ARGV[3])
 local now = now_us()
 if now - since >= tonumber(ARGV[5]) then return 0 end
-for i = 4, 6 do
+local epoch = redis.call('GET', KEYS[4])
+if not epoch then
+  -- Lost, or never made in this bucket (a Vary variant hashed away from the key that was marked):
+  -- made now, it refuses this fill and those marked before, and accepts the next.
+  redis.call('SET', KEYS[4], string.format('%d', now - 1), 'PX', ARGV[8])
+  return 0
+end
+if tonumber(epoch) >= since then return 0 end
+for i = 5, 6 do
   local m = redis.call('GET', KEYS[i])
   if m and tonumber(m) >= since then return 0 end
 end
@@ -60,10 +94,10 @@ for i = 8, #KEYS, 2 do
   local m = redis.call('GET', KEYS[i])
   if m and tonumber(m) >= since then return 0 end
 end
-local member = ARGV[2]
-drop(ARGV[1], member)
+local base, member = ARGV[1], ARGV[2]
+drop(base, member)
 local px = tonumber(ARGV[4])
-redis.call('SET', KEYS[1], ARGV[6], 'PX', px)
+redis.call('SET', KEYS[1], ARGV[7], 'PX', px)
 local now_ms = math.floor(now / 1000)
 local score = now_ms + px
 local function index(k)
@@ -74,6 +108,17 @@ end
 index(KEYS[2])
 index(KEYS[3])
 for i = 7, #KEYS, 2 do index(KEYS[i]) end
+local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[6])
+if over > 0 then
+  for _, old in ipairs(redis.call('ZRANGE', KEYS[3], 0, over)) do
+    if over > 0 and old ~= member then
+      drop(base, old)
+      -- An index member whose entry is already gone has no header to name its path.
+      redis.call('ZREM', KEYS[3], old)
+      over = over - 1
+    end
+  end
+end
 return 1
 `
 
@@ -110,17 +155,17 @@ return removed
 `
 
 /**
- * clear: for one or more buckets, stamps the clear mark (refusing every fill marked before it) and
+ * clear: for one or more buckets, moves the epoch to now (refusing every fill marked before it) and
  * removes up to ARGV[2] entries per bucket; answers how many are left, so the caller repeats until
  * 0 without blocking Redis for long.
- * KEYS, per bucket: all, clear mark. ARGV: mark TTL (ms), batch size, then the buckets' bases.
+ * KEYS, per bucket: all, epoch. ARGV: epoch TTL (ms), batch size, then the buckets' bases.
  */
 const CLEAR = `
 local stamp = string.format('%d', now_us())
 local left = 0
 for i = 3, #ARGV do
-  local all, mark = KEYS[2 * i - 5], KEYS[2 * i - 4]
-  redis.call('SET', mark, stamp, 'PX', ARGV[1])
+  local all, epoch = KEYS[2 * i - 5], KEYS[2 * i - 4]
+  redis.call('SET', epoch, stamp, 'PX', ARGV[1])
   for _, member in ipairs(redis.call('ZRANGE', all, 0, tonumber(ARGV[2]) - 1)) do drop(ARGV[i], member) end
   left = left + redis.call('ZCARD', all)
 end
@@ -133,13 +178,15 @@ export interface Script {
   readonly sha: string
 }
 
-function script(name: string, body: string): Script {
-  const source = PRELUDE + body
+/** `flags`: the Redis 7 script flags of the shebang line (see the top of this file). */
+function script(name: string, flags: string, body: string): Script {
+  const source = `#!lua${flags === '' ? '' : ` flags=${flags}`}\n` + PRELUDE + body
   return { name, source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
 export const SCRIPTS = {
-  set: script('set', SET),
-  invalidate: script('invalidate', INVALIDATE),
-  clear: script('clear', CLEAR),
+  mark: script('mark', 'allow-oom', MARK),
+  set: script('set', '', SET),
+  invalidate: script('invalidate', 'allow-oom', INVALIDATE),
+  clear: script('clear', 'allow-oom', CLEAR),
 } as const

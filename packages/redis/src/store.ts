@@ -5,11 +5,22 @@ import { Layout } from './layout.js'
 import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { SCRIPTS } from './scripts.js'
 
-/** Marks outlive the fill window a little, so the window check, not a lost mark, refuses old fills. */
-const MARK_TTL_MS = FILL_WINDOW_MS + 1000
+/**
+ * Marks outlive the fill window a little, so the window check, not a lost mark, refuses old fills.
+ * Each mark renews its bucket's epoch for as long, so no fill still in its window outlives its epoch.
+ */
+const MARK_TTL = String(FILL_WINDOW_MS + 1000)
 const WINDOW_US = String(FILL_WINDOW_MS * 1000)
+/**
+ * How often a store with several buckets renews every bucket's epoch. A fill's own mark renews only
+ * its key's bucket, but a Vary variant's entry may hash to another, which must then have an epoch
+ * older than the mark; the renewal keeps one there (well within MARK_TTL) while any process runs.
+ */
+const EPOCH_RENEWAL_MS = 20_000
 /** Entries a clear() script removes per bucket and call, so one call never blocks Redis for long. */
 const CLEAR_BATCH = '200'
+
+const ignore = (): void => undefined
 
 function unique(list: readonly string[] | undefined): string[] {
   return list === undefined || list.length === 0 ? [] : [...new Set(list)]
@@ -25,6 +36,9 @@ export class RedisStore implements Store {
   private readonly layout: Layout
   private readonly conn: Connection
   private readonly everyBucket: number[]
+  /** maxVariantsPerPath split over the buckets a path's variants hash to, as a script argument. */
+  private readonly variantsPerBucket: string
+  private readonly renewal: NodeJS.Timeout | undefined
   private closed = false
 
   constructor(options: RedisStoreOptions) {
@@ -32,6 +46,11 @@ export class RedisStore implements Store {
     this.layout = new Layout(o.prefix, o.buckets)
     this.conn = new Connection(o.client, o.maxInFlight, o.commandTimeoutMs)
     this.everyBucket = Array.from({ length: o.buckets }, (_, b) => b)
+    this.variantsPerBucket = String(Math.ceil(o.maxVariantsPerPath / o.buckets))
+    if (o.buckets > 1) {
+      this.renewEpochs()
+      this.renewal = setInterval(() => this.renewEpochs(), EPOCH_RENEWAL_MS).unref()
+    }
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
@@ -41,10 +60,13 @@ export class RedisStore implements Store {
     return value === null ? undefined : decodeEntry(value)
   }
 
-  /** The server time (µs) of the node holding the key's bucket: invalidation marks there are stamped by the same clock. */
+  /**
+   * The server time (µs) of the node holding the key's bucket: invalidation marks there are stamped
+   * by the same clock. It also renews the bucket's epoch (see `scripts.ts`), which `set` requires.
+   */
   async mark(key: string, _path?: string): Promise<number> {
     this.assertOpen()
-    const [s, us] = await this.conn.send<[string, string]>(this.layout.base(this.layout.bucketOf(key)), ['TIME'])
+    const [s, us] = await this.conn.run<[string, string]>(SCRIPTS.mark, [this.layout.epoch(this.layout.bucketOf(key))], [MARK_TTL])
     return Number(s) * 1_000_000 + Number(us)
   }
 
@@ -55,9 +77,9 @@ export class RedisStore implements Store {
     const l = this.layout
     const b = l.bucketOf(key)
     const tags = unique(meta.tags)
-    const keys = [l.entry(b, key), l.all(b), l.pathIndex(b, meta.path), l.clearMark(b), l.keyMark(b, key), l.pathMark(b, meta.path)]
+    const keys = [l.entry(b, key), l.all(b), l.pathIndex(b, meta.path), l.epoch(b), l.keyMark(b, key), l.pathMark(b, meta.path)]
     for (const tag of tags) keys.push(l.tagIndex(b, tag), l.tagMark(b, tag))
-    const args = [l.base(b), key, String(meta.since), String(ttl), WINDOW_US, encodeEntry(entry, meta.path, tags)]
+    const args = [l.base(b), key, String(meta.since), String(ttl), WINDOW_US, this.variantsPerBucket, encodeEntry(entry, meta.path, tags), MARK_TTL]
     return (await this.conn.run<number>(SCRIPTS.set, keys, args)) === 1
   }
 
@@ -82,7 +104,7 @@ export class RedisStore implements Store {
       this.calls(buckets).map((group) => {
         const l = this.layout
         const names: string[] = []
-        const args = [String(MARK_TTL_MS)]
+        const args = [MARK_TTL]
         for (const b of group) {
           const keys = keysByBucket.get(b) ?? []
           for (const key of keys) names.push(l.entry(b, key), l.keyMark(b, key))
@@ -102,8 +124,8 @@ export class RedisStore implements Store {
     const l = this.layout
     await Promise.all(
       this.calls(this.everyBucket).map(async (group) => {
-        const names = group.flatMap((b) => [l.all(b), l.clearMark(b)])
-        const args = [String(MARK_TTL_MS), CLEAR_BATCH, ...group.map((b) => l.base(b))]
+        const names = group.flatMap((b) => [l.all(b), l.epoch(b)])
+        const args = [MARK_TTL, CLEAR_BATCH, ...group.map((b) => l.base(b))]
         while ((await this.conn.run<number>(SCRIPTS.clear, names, args)) > 0) {
           // more entries than one batch: go on
         }
@@ -115,11 +137,19 @@ export class RedisStore implements Store {
   close(): void {
     if (this.closed) return
     this.closed = true
+    clearInterval(this.renewal)
     this.conn.detach()
   }
 
   stats(): Record<string, number> {
     return { buckets: this.layout.buckets, inFlight: this.conn.inFlight, ...this.conn.counters }
+  }
+
+  /** Best effort: a bucket whose epoch is missing when a fill arrives refuses that fill and makes one. */
+  private renewEpochs(): void {
+    for (const group of this.calls(this.everyBucket)) {
+      this.conn.run(SCRIPTS.mark, group.map((b) => this.layout.epoch(b)), [MARK_TTL]).catch(ignore)
+    }
   }
 
   /** How buckets are grouped into script calls: one call per bucket on a cluster (one slot each), one call in all on a single node. */

@@ -74,6 +74,32 @@ describeRedis('redis store on a 3-master cluster', 'own-cluster', () => {
     for (const key of keys) expect(await s.get(key)).toBeUndefined()
   })
 
+  it('splits maxVariantsPerPath over the buckets, so a path invalidation visiting every master removes at most that many', async () => {
+    const s = redisStore({ client: redis.client, prefix: uniquePrefix('cluster-variants'), maxVariantsPerPath: 32 })
+    for (let i = 0; i < 200; i += 50) {
+      const batch = Array.from({ length: 50 }, (_, j) => put(s, `larder:GET:/feed?page=${i + j}`, '/feed', []))
+      expect(await Promise.all(batch)).toEqual(Array(50).fill(true))
+    }
+    // 2 per bucket; the keys are fixed, so is how they hash: every bucket got at least 2.
+    expect(await s.invalidate({ paths: ['/feed'] })).toBe(32)
+  })
+
+  it('a master that loses its marks (FLUSHALL) refuses the fills marked before, also one marked in a bucket of another master', async () => {
+    const keys = Array.from({ length: 24 }, (_, i) => `larder:GET:/flushed/${i}`)
+    const { prefix, where } = await spread(keys, 2)
+    const s = redisStore({ client: redis.client, prefix })
+    const marked = keys[0]!
+    // A Vary variant's key can hash to a bucket on another master than its primary key's mark.
+    const variant = keys.find((k) => where.get(k) !== where.get(marked))!
+    const since = await s.mark(marked, '/flushed')
+    await s.invalidate({ paths: ['/flushed'] })
+    await redis.cluster.nodes.find((n) => n.port === where.get(variant))!.cli('FLUSHALL')
+    expect(await s.set(variant, entry('old'), { path: '/flushed', tags: [], since })).toBe(false)
+    expect(await s.get(variant)).toBeUndefined()
+    // Fills marked after the loss store again.
+    expect(await put(s, variant, '/flushed', [])).toBe(true)
+  })
+
   it('a dead master: its buckets fail at once, the others keep serving, and they resume after a restart', async () => {
     const keys = Array.from({ length: 24 }, (_, i) => `larder:GET:/stock/${i}`)
     const { prefix, where } = await spread(keys, 3)

@@ -38,6 +38,8 @@ describe('redisStore options', () => {
     ['buckets', { client, buckets: 5000 }],
     ['maxInFlight', { client, maxInFlight: 0 }],
     ['commandTimeout', { client, commandTimeout: 'soon' }],
+    ['maxVariantsPerPath', { client, maxVariantsPerPath: 0 }],
+    ['maxVariantsPerPath', { client, maxVariantsPerPath: '1000' }],
     ['ttl', { client, ttl: '5m' }],
   ])('rejects a bad "%s" naming it and showing a valid call', (option, options) => {
     const e = optionError(options)
@@ -93,11 +95,12 @@ describeRedis('redis store on its own server', 'own-server', () => {
     const before = s.stats().scriptLoads!
     await redis.server!.cli('SCRIPT', 'FLUSH')
     expect(await put(s, 'b', '/b', ['t'], entry(Buffer.from('b')))).toBe(true)
-    expect(s.stats().scriptLoads).toBe(before + 1)
+    // A fill runs two scripts (mark, then set): each reloaded once.
+    expect(s.stats().scriptLoads).toBe(before + 2)
     await redis.server!.cli('CONFIG', 'RESETSTAT')
     expect(await put(s, 'c', '/c', ['t'], entry(Buffer.from('c')))).toBe(true)
-    // Loaded once: the next call goes by SHA.
-    expect(await commandStats()).toMatchObject({ evalsha: 1 })
+    // Loaded once: the next calls go by SHA.
+    expect(await commandStats()).toMatchObject({ evalsha: 2 })
     expect((await commandStats()).eval).toBeUndefined()
     expect(await s.invalidate({ tags: ['t'] })).toBe(2)
   })
@@ -137,6 +140,24 @@ describeRedis('redis store on its own server', 'own-server', () => {
       expect({ name, ttl: ttl > 0 }).toEqual({ name, ttl: true })
       expect(ttl).toBeLessThanOrEqual(FILL_WINDOW_MS + 1000)
     }
+  })
+
+  it('keeps at most 1000 variants of one path by default: past it the oldest goes, so invalidating the path removes at most 1000', async () => {
+    const prefix = uniquePrefix('variants')
+    const s = redisStore({ client: redis.client, prefix })
+    const key = (i: number): string => `larder:GET:/many?v=${String(i).padStart(4, '0')}`
+    expect(await put(s, key(0), '/many', [], entry(Buffer.from('oldest')))).toBe(true)
+    for (let i = 1; i <= 1000; i += 100) {
+      const batch = Array.from({ length: 100 }, (_, j) => put(s, key(i + j), '/many', ['many'], entry(Buffer.from('x'))))
+      expect(await Promise.all(batch)).toEqual(Array(100).fill(true))
+    }
+    expect(await s.get(key(0))).toBeUndefined()
+    expect(await s.get(key(1000))).toBeDefined()
+    const layout = new Layout(prefix, 1)
+    expect(await redis.server!.cli('ZCARD', layout.pathIndex(0, '/many'))).toBe('1000')
+    expect(await s.invalidate({ paths: ['/many'] })).toBe(1000)
+    // The variant that went left none of its index entries behind.
+    expect(await redis.server!.cli('ZCARD', layout.tagIndex(0, 'many'))).toBe('0')
   })
 
   it('hundreds of commands sent at once share one abort signal without a listener-leak warning', async () => {
