@@ -20,12 +20,27 @@ export class StoreTimeoutError extends Error {
   }
 }
 
-/** Renders a user-supplied value for an error message without dumping whole objects. */
-export function show(value: unknown): string {
+// An option's bad value is usually one short list ([999]) or a few keys: shown that far, no further.
+const SHOWN_ITEMS = 5
+
+/**
+ * Renders a user-supplied value for an error message without dumping whole objects: strings
+ * quoted, so `'false'` reads apart from `false`; a short array item by item; an object by its keys.
+ */
+export function show(value: unknown, nested = false): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return 'a function'
-  if (Array.isArray(value)) return `an array (${value.length} items)`
   if (value === null) return 'null'
-  if (typeof value === 'object') return 'an object'
+  if (Array.isArray(value)) {
+    if (nested) return `an array (${value.length} items)`
+    const items = value.slice(0, SHOWN_ITEMS).map((v) => show(v, true))
+    if (value.length > SHOWN_ITEMS) items.push(`… ${value.length - SHOWN_ITEMS} more`)
+    return `[${items.join(', ')}]`
+  }
+  if (typeof value === 'object') {
+    const keys = Object.keys(value)
+    if (nested || keys.length === 0) return keys.length === 0 ? 'an empty object' : 'an object'
+    return `an object with ${keys.length === 1 ? 'key' : 'keys'} ${keys.slice(0, SHOWN_ITEMS).join(', ')}${keys.length > SHOWN_ITEMS ? ', …' : ''}`
+  }
   return String(value)
 }

@@ -1,7 +1,7 @@
 export { createCache, STATUS, type Cache, type InvalidateOptions, type Outcome } from './cache.js'
 export { memoryStore, MemoryStore, FILL_WINDOW_MS, type MemoryStoreOptions } from './memory-store.js'
 export { parseDuration, type Duration } from './duration.js'
-export { LarderOptionError, StoreTimeoutError } from './errors.js'
+export { LarderOptionError, StoreTimeoutError, show } from './errors.js'
 export { CircuitOpenError } from './breaker.js'
 export { Fill } from './fill.js'
 export { connectionClosed, type NodeResponse } from './connection.js'

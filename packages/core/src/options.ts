@@ -248,7 +248,7 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
   if (options === undefined || options === true) return base
   if (options === false) return { ...base, enabled: false }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new LarderOptionError('options', `${where}route options must be an object such as { ttl: '1h' }, true or false; got ${show(options)}`)
+    throw new LarderOptionError('options', `${where === '' ? '' : `${where}: `}route options must be an object such as { ttl: '1h' }, true or false; got ${show(options)}`)
   }
   const w = where === '' ? '' : `${where}: `
   const err = (e: unknown): never => {

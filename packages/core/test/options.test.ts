@@ -57,4 +57,17 @@ describe('option validation at setup', () => {
     // Route options override one field and keep the rest.
     expect(cache.route({ ttl: '1h' }).maxBodyBytes).toBe(1024 * 1024)
   })
+
+  it('shows the offending value itself, and strings quoted', () => {
+    expect(errorOf(() => createCache({ statuses: [999] } as never)).message).toContain('got [999]')
+    expect(errorOf(() => createCache({ statuses: [200, 'x'] } as never)).message).toContain('got [200, "x"]')
+    expect(errorOf(() => createCache({ statuses: [1, 2, 3, 4, 5, 6, 7] } as never)).message).toContain('got [1, 2, 3, 4, 5, … 2 more]')
+    expect(errorOf(() => createCache({ respectCacheControl: 'false' } as never)).message).toContain('got "false"')
+    expect(errorOf(() => createCache({ key: 'url' } as never)).message).toContain('got "url"')
+  })
+
+  it('separates the route from the message when route options are not an object', () => {
+    const e = errorOf(() => createCache().route('yes' as never, 'larder()'))
+    expect(e.message).toBe('larder: larder(): route options must be an object such as { ttl: \'1h\' }, true or false; got "yes"')
+  })
 })

@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import { replayHeaders, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
+import { LarderOptionError, replayHeaders, show, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse, RequestState } from './response-hooks.js'
 import { leaveToRoute, tagLarder } from './route-options.js'
@@ -96,7 +96,7 @@ function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notMod
  */
 export function larder<R extends Request = Request>(cache: Cache, options?: RouteOptions<R> | boolean): LarderMiddleware {
   if (cache === null || typeof cache !== 'object' || typeof (cache as Partial<Cache>).handle !== 'function') {
-    throw new TypeError('larder: the first argument must be a cache from createCache(), for example larder(createCache({ ttl: "5m" }))')
+    throw new LarderOptionError('cache', `the first argument of larder() must be a cache from createCache(), for example larder(createCache({ ttl: '5m' })); got ${show(cache)}`)
   }
   const route = cache.route(options as RouteOptions | boolean | undefined, 'larder()')
   const statusHeader = cache.config.statusHeader

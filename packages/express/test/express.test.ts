@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createCache, type Cache } from '@larder/core'
+import { createCache, LarderOptionError, type Cache } from '@larder/core'
 import { larder } from '@larder/express'
 import { fetchFrom } from '@larder/testkit'
 import compression from 'compression'
@@ -438,5 +438,16 @@ describe('@larder/express', () => {
       expect((await getOther('/raw')).text).toBe('other')
       expect(Object.hasOwn(other.response, 'end')).toBe(false)
     })
+  })
+})
+
+describe('option mistakes at setup', () => {
+  it('a first argument that is not a cache is a LarderOptionError that shows what was passed', () => {
+    expect(() => larder('yes' as never)).toThrow(LarderOptionError)
+    expect(() => larder({ ttl: '5m' } as never)).toThrow('larder: the first argument of larder() must be a cache from createCache(), for example larder(createCache({ ttl: \'5m\' })); got an object with key ttl')
+  })
+
+  it('route options that are not an object name the middleware, then the problem', () => {
+    expect(() => larder(createCache(), 'yes' as never)).toThrow('larder: larder(): route options must be an object')
   })
 })

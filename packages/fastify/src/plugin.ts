@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { connectionClosed, replayHeaders, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import { connectionClosed, LarderOptionError, replayHeaders, show, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 
@@ -163,13 +163,13 @@ function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unk
 async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptions): Promise<void> {
   const cache = options?.cache
   if (cache === null || typeof cache !== 'object' || typeof (cache as Partial<Cache>).handle !== 'function') {
-    throw new TypeError('larder: plugin option "cache" must be a cache from createCache(), for example app.register(larderPlugin, { cache: createCache() })')
+    throw new LarderOptionError('cache', `plugin option "cache" must be a cache from createCache(), for example app.register(larderPlugin, { cache: createCache() }); got ${show(cache)}`)
   }
   for (const k of Object.keys(options)) {
-    if (!['cache', 'global'].includes(k)) throw new TypeError(`larder: unknown plugin option "${k}"; valid options are cache, global (for example { cache, global: true })`)
+    if (!['cache', 'global'].includes(k)) throw new LarderOptionError(k, `unknown plugin option "${k}"; valid options are cache, global (for example { cache, global: true })`)
   }
   if (options.global !== undefined && typeof options.global !== 'boolean') {
-    throw new TypeError(`larder: plugin option "global" must be true or false (for example { cache, global: false }); got ${String(options.global)}`)
+    throw new LarderOptionError('global', `plugin option "global" must be true or false (for example { cache, global: false }); got ${show(options.global)}`)
   }
   const global = options.global ?? true
   // A second larder inside the first one's context would put two caches on the same routes, each

@@ -1,4 +1,4 @@
-import { createCache, type Cache } from '@larder/core'
+import { createCache, LarderOptionError, type Cache } from '@larder/core'
 import larderPlugin from '@larder/fastify'
 import { fetchFrom } from '@larder/testkit'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -182,5 +182,39 @@ describe('@larder/fastify', () => {
     const res = await fetchFrom(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, '/x')
     expect([res.status, res.cache, res.text]).toEqual([200, 'BYPASS', 'ok'])
     expect(lines.some((l) => l.includes('larder') && l.includes('boom'))).toBe(true)
+  })
+})
+
+describe('plugin option mistakes', () => {
+  async function registerError(options: unknown): Promise<unknown> {
+    const app = Fastify()
+    try {
+      await app.register(larderPlugin, options as never)
+      await app.ready()
+      return undefined
+    } catch (e) {
+      return e
+    } finally {
+      await app.close()
+    }
+  }
+
+  it('a cache that is not one is a LarderOptionError naming "cache"', async () => {
+    const e = await registerError({ cache: 'memory' })
+    expect(e).toBeInstanceOf(LarderOptionError)
+    expect((e as LarderOptionError).option).toBe('cache')
+    expect((e as Error).message).toContain('got "memory"')
+  })
+
+  it('global given as a string shows it quoted, so "false" reads apart from false', async () => {
+    const e = await registerError({ cache: createCache(), global: 'false' })
+    expect(e).toBeInstanceOf(LarderOptionError)
+    expect((e as Error).message).toContain('plugin option "global" must be true or false (for example { cache, global: false }); got "false"')
+  })
+
+  it('an unknown plugin option is a LarderOptionError naming it', async () => {
+    const e = await registerError({ cache: createCache(), globl: true })
+    expect(e).toBeInstanceOf(LarderOptionError)
+    expect((e as LarderOptionError).option).toBe('globl')
   })
 })
