@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { ServerPool } from './proc.js'
+import { cleanBenchDatabase } from './servers/stores.js'
 import { profileHitPath } from './profile.js'
 import { markdown, markdownTable, svgChart, targetsTable, type RunInfo } from './report.js'
 import { hitMemory } from './scenarios/hit-memory.js'
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await ctx.servers.stopAll()
+    await cleanBenchDatabase()
   }
   const seconds = (performance.now() - started) / 1000
   const info: RunInfo = {
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   }
   const headline = results.find((r) => r.headline !== undefined)?.headline
   const targets = results.flatMap((r) => r.targets)
-  console.log('\n## Targets\n\n' + markdownTable(targetsTable(targets)))
+  console.log('\n## Targets\n\n' + markdownTable(targetsTable(targets, profile.quick)))
   if (headline) console.log('\n## Headline\n\n' + markdownTable(headline))
   if (!profile.quick && args.only.length === Object.keys(SCENARIOS).length) {
     writeFileSync(new URL('latest.md', RESULTS), markdown(info, results))

@@ -16,6 +16,43 @@ export async function connectRedis(): Promise<RedisClientType> {
   return client
 }
 
+/** Every key of the benchmark's larder stores starts with this hash tag (`{prefix:bucket}:`). */
+export const BENCH_KEYS = '{larder-bench*'
+
+/** What removeKeys needs of a node-redis client. */
+export interface KeyScanner {
+  scanIterator(options: { MATCH: string; COUNT: number }): AsyncIterable<string[]>
+  unlink(keys: string[]): Promise<number>
+}
+
+/**
+ * Deletes the keys matching `pattern` (entries, indexes, invalidation marks, epochs), so a run
+ * leaves nothing behind in the benchmark database. Answers how many were deleted.
+ */
+export async function removeKeys(client: KeyScanner, pattern: string): Promise<number> {
+  let removed = 0
+  for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1000 })) {
+    if (keys.length > 0) removed += await client.unlink(keys)
+  }
+  return removed
+}
+
+/** Removes what the run left in the benchmark database; a Redis that cannot be reached holds nothing of ours. */
+export async function cleanBenchDatabase(): Promise<void> {
+  let client: RedisClientType | undefined
+  try {
+    const { createClient } = await import('redis')
+    client = createClient({ url: REDIS_URL, socket: { connectTimeout: 1000, reconnectStrategy: false } })
+    client.on('error', () => undefined)
+    await client.connect()
+    await removeKeys(client as unknown as KeyScanner, BENCH_KEYS)
+  } catch {
+    // no Redis: the Redis scenarios were skipped, and there is nothing to clean
+  } finally {
+    if (client?.isOpen) client.destroy()
+  }
+}
+
 /** `@larder/redis` if it can be loaded (it is optional for the benchmark). */
 export async function loadRedisStore(): Promise<((options: { client: any; prefix?: string }) => Store) | undefined> {
   try {
