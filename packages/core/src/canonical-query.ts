@@ -66,12 +66,19 @@ export function canonicalQuery(raw: string, filter: ParameterFilter | undefined,
     const rawValue = eq === -1 ? '' : pair.slice(eq + 1)
     if (rawValue.includes('=') && QS_SPLIT.test(rawValue)) return verbatim(raw)
     const name = decode(rawName)
-    if (name === undefined && ++undecodable > MAX_UNDECODABLE) return verbatim(raw)
     const group = name === undefined ? undefined : groupOf(name)
-    if (group === undefined) reorder = false
-    else if (filter !== undefined && !kept(filter, name!, group)) continue
+    if (group !== undefined && filter !== undefined && !kept(filter, name!, group)) continue
     const value = decode(rawValue)
-    if (value === undefined && ++undecodable > MAX_UNDECODABLE) return verbatim(raw)
+    if (name === undefined || value === undefined) {
+      if (++undecodable > MAX_UNDECODABLE) return verbatim(raw)
+      // node:querystring decodes a pair with a part that does not decode according to how its other
+      // part is spelt (`%69x]=ü%2` and `%69x%5D=ü%2` get different values): such a pair is kept
+      // whole as received, equal only to itself, in its place.
+      reorder = false
+      params.push({ text: component(rawName, undefined) + '=' + component(rawValue, undefined), group: undefined })
+      continue
+    }
+    if (group === undefined) reorder = false
     params.push({ text: component(rawName, name) + '=' + component(rawValue, value), group })
   }
   if (params.length === 1) return params[0]!.text
