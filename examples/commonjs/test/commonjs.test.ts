@@ -7,7 +7,7 @@ import { expect, it } from 'vitest'
 // CommonJS consumers load the built packages (dist/index.cjs and dist/index.d.cts), never the
 // sources: `pnpm test` builds before it runs the suites.
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
-const packages = ['core', 'express', 'fastify', 'redis'].map((name) => here(`../../../packages/${name}/dist/index.cjs`))
+const packages = ['core', 'express', 'fastify', 'redis', 'store-tests'].map((name) => here(`../../../packages/${name}/dist/index.cjs`))
 
 function run(file: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -38,5 +38,14 @@ it('a CommonJS TypeScript file type-checks against the .d.cts declarations', asy
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   const { code, output } = await run(process.execPath, [tsc, '-p', here('../types/tsconfig.json'), '--listFiles'])
   expect(code, output).toBe(0)
-  for (const name of ['core', 'express', 'fastify', 'redis']) expect(output).toContain(`packages/${name}/dist/index.d.cts`)
+  for (const name of ['core', 'express', 'fastify', 'redis', 'store-tests']) expect(output).toContain(`packages/${name}/dist/index.d.cts`)
+})
+
+// vitest runs every test file as an ES module, so a CommonJS package's tests import the suite; its
+// require entry exists for the .d.cts declarations (checked above) and, like vitest's own, says so.
+it('require(\'@larder/store-tests\') fails with vitest\'s message that vitest is imported, not required', async () => {
+  const { code, output } = await run(process.execPath, ['-e', "require('@larder/store-tests')"])
+  expect(output).toContain('Vitest cannot be imported in a CommonJS module using require()')
+  expect(output).toContain('packages/store-tests/dist/index.cjs')
+  expect(code).toBe(1)
 })

@@ -16,3 +16,8 @@ const plugin: typeof larderFastify.larderPlugin = larderFastify.default
 const options: larderFastify.LarderPluginOptions = { cache, global: false }
 const makeStore: typeof larderRedis.redisStore = larderRedis.redisStore
 export { plugin, options, makeStore }
+// A CommonJS store package's test file: the suite's types resolve through the require condition.
+type StoreContract = typeof import('@larder/store-tests').describeStoreContract
+const contractOptions: Parameters<StoreContract>[2] = { expiry: { ttlMs: 1000, waitMs: 2500 } }
+export type { StoreContract }
+export { contractOptions }

@@ -1,15 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import type { CacheEntry, EntryMeta, Store } from '@larder/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { resolveOptions, type StoreContractOptions } from './options.js'
 
 /**
  * The Store contract (see `Store` in @larder/core), as one suite every store runs: round trips are
  * binary-exact, entries expire, invalidation by key, path (all variants) and tag removes exactly
  * what it names and answers how many, the fill-race check refuses a fill invalidated after its
  * mark, and clear() removes everything and refuses earlier marks. `makeStore` is called once per
- * test and must answer an empty store.
+ * test and must answer an empty store; the suite closes it after the test.
  */
-export function storeContractSuite(name: string, makeStore: () => Store | Promise<Store>): void {
+export function describeStoreContract(name: string, makeStore: () => Store | Promise<Store>, options?: StoreContractOptions): void {
+  // Checked here, while vitest collects the file, so a mistake fails the file instead of one test.
+  const { expiry } = resolveOptions(options)
   describe(`store contract: ${name}`, () => {
     const open: Store[] = []
     afterEach(async () => {
@@ -80,12 +83,13 @@ export function storeContractSuite(name: string, makeStore: () => Store | Promis
         expect(await present(s, k)).toBe(false)
       })
 
-      it('lets an entry expire', async () => {
+      // The wait is on top of vitest's own timeout, so a longer `expiry.waitMs` needs no test timeout.
+      it('lets an entry expire', { timeout: expiry.waitMs + 5_000 }, async () => {
         const s = await fresh()
-        await put(s, key('/short'), { path: '/short', tags: [] }, entry(undefined, 300))
+        await put(s, key('/short'), { path: '/short', tags: [] }, entry(undefined, expiry.ttlMs))
         await put(s, key('/long'), { path: '/long', tags: [] }, entry(undefined, 60_000))
         expect(await present(s, key('/short'))).toBe(true)
-        await new Promise((r) => setTimeout(r, 700))
+        await new Promise((r) => setTimeout(r, expiry.waitMs))
         expect(await present(s, key('/short'))).toBe(false)
         expect(await present(s, key('/long'))).toBe(true)
       })

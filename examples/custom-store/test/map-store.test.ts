@@ -1,0 +1,4 @@
+import { describeStoreContract } from '@larder/store-tests'
+import { MapStore } from '../src/map-store.js'
+
+describeStoreContract('map', () => new MapStore())

@@ -1,0 +1,2 @@
+export { describeStoreContract } from './store-contract.js'
+export type { StoreContractOptions } from './options.js'
