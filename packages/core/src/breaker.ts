@@ -46,11 +46,3 @@ export class CircuitBreaker {
     return this.open
   }
 }
-
-export class CircuitOpenError extends Error {
-  readonly code = 'LARDER_CIRCUIT_OPEN'
-  constructor() {
-    super('larder: the store failed repeatedly; calls are paused until a probe succeeds')
-    this.name = 'CircuitOpenError'
-  }
-}

@@ -1,7 +1,8 @@
 import { acceptsContentEncoding } from './accept-encoding.js'
-import { CircuitBreaker, CircuitOpenError } from './breaker.js'
+import { CircuitBreaker } from './breaker.js'
 import type { EngineContext } from './context.js'
 import { isPromise, withDeadline } from './deadline.js'
+import { CallbackError, CircuitOpenError, storeFailure } from './errors.js'
 import { Fill } from './fill.js'
 import { memoryStore } from './memory-store.js'
 import { Mutation, runInvalidation } from './mutation.js'
@@ -201,7 +202,7 @@ class LarderCache implements Cache, EngineContext {
     try {
       target = route.target(info)
     } catch (e) {
-      this.report(e, { op: 'key' }, logger)
+      this.report(CallbackError.threw('key.custom', e), { op: 'key' }, logger)
       return this.bypass('key-error')
     }
     const key = target.key
@@ -376,7 +377,7 @@ class LarderCache implements Cache, EngineContext {
       result = fn(a as A, b as B)
     } catch (e) {
       breaker?.failure()
-      throw e
+      throw storeFailure(op, e)
     }
     if (!isPromise(result)) {
       if (breaker?.isOpen) breaker.success()
@@ -389,7 +390,7 @@ class LarderCache implements Cache, EngineContext {
         return v
       },
       (e: unknown) => {
-        if (breaker.failure()) this.report(new Error(`store failing (${e instanceof Error ? e.message : String(e)}); pausing calls to it`), { op: 'circuit' }, undefined)
+        if (breaker.failure()) this.report(new CircuitOpenError(e), { op: 'circuit' }, undefined)
         throw e
       },
     )
@@ -446,7 +447,7 @@ class LarderCache implements Cache, EngineContext {
 
   report(error: unknown, context: ErrorContext, logger: Logger | undefined): void {
     this.counters.errors++
-    const err = error instanceof Error ? error : new Error(String(error))
+    const err = storeFailure(context.op, error)
     try {
       this.config.onError?.(err, context)
     } catch {
@@ -485,7 +486,11 @@ class LarderCache implements Cache, EngineContext {
     if (this.closed) return
     this.closed = true
     if (this.repairTimer !== undefined) clearTimeout(this.repairTimer)
-    await this.store.close()
+    try {
+      await this.store.close()
+    } catch (e) {
+      throw storeFailure('close', e)
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { StoreTimeoutError } from './errors.js'
+import { storeFailure, StoreTimeoutError } from './errors.js'
 
 export function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === 'function'
@@ -18,7 +18,7 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, op: string): Pr
       },
       (e: unknown) => {
         clearTimeout(timer)
-        reject(e instanceof Error ? e : new Error(String(e)))
+        reject(storeFailure(op, e))
       },
     )
   })

@@ -1,5 +1,5 @@
 import { parseDuration, type Duration } from './duration.js'
-import { LarderOptionError, show } from './errors.js'
+import { CallbackError, LarderOptionError, show, type LarderError } from './errors.js'
 import { MAX_LIFETIME_SECONDS } from './freshness.js'
 import { keyFunction, keyedHeaders, keyInputs, type KeyFunction, type KeyOptions } from './key.js'
 import { targetFunction, type TargetFunction } from './target.js'
@@ -66,8 +66,8 @@ export interface CacheOptions<R = any> extends RouteOptions<R> {
    * with one call. false disables. Default { failures: 5, cooldown: '1s' }.
    */
   breaker?: { failures?: number; cooldown?: Duration } | false
-  /** Called for every store error or timeout (the request itself is still served). */
-  onError?: (error: Error, context: ErrorContext) => void
+  /** Called for every error larder reports, each a LarderError (the request itself is still served). */
+  onError?: (error: LarderError, context: ErrorContext) => void
 }
 
 /** A route's options, validated and merged with the cache's defaults once, at setup. */
@@ -97,7 +97,7 @@ export interface ResolvedCacheConfig {
   readonly lockTimeoutMs: number
   readonly storeTimeoutMs: number
   readonly statusHeader: string | undefined
-  readonly onError: ((error: Error, context: ErrorContext) => void) | undefined
+  readonly onError: ((error: LarderError, context: ErrorContext) => void) | undefined
   readonly breaker: { readonly failures: number; readonly cooldownMs: number } | undefined
 }
 
@@ -297,9 +297,14 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
 /** Evaluates a tag source for one request, checking what a user function returned. */
 export function tagsFor<R>(source: TagSource<R>, req: R, name: string): readonly string[] {
   if (typeof source !== 'function') return source
-  const tags = source(req)
+  let tags: readonly string[]
+  try {
+    tags = source(req)
+  } catch (e) {
+    throw CallbackError.threw(name, e)
+  }
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) {
-    throw new TypeError(`larder: the "${name}" function must return an array of strings; it returned ${show(tags)}`)
+    throw new CallbackError(name, `must return an array of strings; it returned ${show(tags)}`)
   }
   return tags
 }

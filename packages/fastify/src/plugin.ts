@@ -175,8 +175,9 @@ async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptio
   // A second larder inside the first one's context would put two caches on the same routes, each
   // storing and answering them. Fastify's own error would only name a decorator.
   if (fastify.hasDecorator('larder')) {
-    throw new Error(
-      'larder: the plugin is already registered for this context (here or in a parent). Register it once per app and set per-route options with config.cache; routes that need another cache belong in a sibling context, for example app.register(async (api) => { await api.register(larderPlugin, { cache: other }); api.get(...) })',
+    throw new LarderOptionError(
+      'cache',
+      'the plugin is already registered for this context (here or in a parent). Register it once per app and set per-route options with config.cache; routes that need another cache belong in a sibling context, for example app.register(async (api) => { await api.register(larderPlugin, { cache: other }); api.get(...) })',
     )
   }
   fastify.decorate('larder', cache)

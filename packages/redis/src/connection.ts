@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { LarderError } from '@larder/core'
 import { RESP_TYPES } from 'redis'
 import type { Script } from './scripts.js'
 
@@ -29,7 +30,7 @@ export interface RedisClusterClient extends Emitter {
 export type RedisClient = RedisSingleClient | RedisClusterClient
 
 /** The command could not be sent: the client is not connected, or too many commands await replies. */
-export class RedisStoreUnavailableError extends Error {
+export class RedisStoreUnavailableError extends LarderError {
   readonly code = 'LARDER_REDIS_UNAVAILABLE'
   constructor(message: string) {
     super(`larder: redis store: ${message}`)
