@@ -2,6 +2,7 @@ import { ServerResponse } from 'node:http'
 import { LarderOptionError, replayHeaders, show, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse, RequestState } from './response-hooks.js'
+import { checkPlacement } from './placement.js'
 import { leaveToRoute, tagLarder } from './route-options.js'
 import { stateOf } from './state-slot.js'
 
@@ -121,6 +122,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     next()
   }
 
+  let placementChecked: object | undefined
   const larderMiddleware = function larderMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Each property of an Express request or response is read once: Express gives the objects of
     // every request new shapes, so each read is a megamorphic lookup that often misses V8's stub
@@ -128,6 +130,10 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     const locals = res.locals as Locals
     const app = appOf(req)
     const headers = req.headers
+    if (app !== placementChecked) {
+      placementChecked = app
+      checkPlacement(app, larderMiddleware)
+    }
     const previous = stateOf(res, locals)
     const method = req.method
     // The first larder to see a request leaves it to a larder after routing that would treat its

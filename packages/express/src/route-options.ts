@@ -33,6 +33,11 @@ export function tagLarder(middleware: object, route: ResolvedRoute): void {
   if (!route.allowCookies) cookiesApart = true
 }
 
+/** The options of a larder middleware, or undefined for any other handler. */
+export function larderOptions(handle: unknown): ResolvedRoute | undefined {
+  return typeof handle === 'function' ? (handle as Tagged)[OPTIONS] : undefined
+}
+
 /**
  * Whether the first larder to see a request should leave it to the larder whose options apply to
  * it (the last on its way to the handler), because that one treats the request's directive or

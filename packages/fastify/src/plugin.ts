@@ -2,6 +2,7 @@ import { Readable, Transform } from 'node:stream'
 import { connectionClosed, LarderOptionError, replayHeaders, show, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import { warnAboutEarlierRoutes } from './placement.js'
 
 export interface LarderPluginOptions {
   /** The cache from `createCache()`. */
@@ -180,6 +181,7 @@ async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptio
       'the plugin is already registered for this context (here or in a parent). Register it once per app and set per-route options with config.cache; routes that need another cache belong in a sibling context, for example app.register(async (api) => { await api.register(larderPlugin, { cache: other }); api.get(...) })',
     )
   }
+  warnAboutEarlierRoutes(fastify)
   fastify.decorate('larder', cache)
   fastify.decorateRequest(FILL, null)
 
