@@ -4,13 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { codeBlocks, markedFile, readmePaths, syncedReadme, type CodeBlock } from '@larder/testkit'
+import { codeBlocks, excerptFile, linesNotInExcerptFile, markedFile, readmePaths, syncedReadme, type CodeBlock } from '@larder/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // Every code block of the READMEs works as pasted into a new project: each is type-checked alone
 // under --strict, as a user's app.ts would be, and run unless its snippet comment says why not.
 // A block marked `<!-- snippet: file <path> -->` is that file verbatim (`pnpm readme:sync` copies
-// it); the file's own test runs it.
+// it); the file's own test runs it. A block marked `<!-- snippet: excerpt <path> -->` quotes lines of
+// that file (the example apps' READMEs), which the file's own tests cover.
 const root = fileURLToPath(new URL('../../..', import.meta.url))
 const here = fileURLToPath(new URL('..', import.meta.url))
 const require = createRequire(import.meta.url)
@@ -23,6 +24,8 @@ const NOT_CODE = new Set(['sh', 'bash', 'shell', 'console', 'text'])
 
 const blocks = readmePaths(root).flatMap((readme) => codeBlocks(root, readme))
 const code = blocks.filter((b) => CODE[b.lang] !== undefined)
+const excerpts = code.filter((b) => excerptFile(b) !== undefined)
+const pasted = code.filter((b) => excerptFile(b) === undefined)
 const name = (b: CodeBlock): string => `${b.readme}:${b.line}`
 const fileName = (b: CodeBlock): string => `${b.readme.replace(/\.md$/, '').replace(/[^A-Za-z0-9]+/g, '-')}-${b.line}.${CODE[b.lang]}`
 /** Why a block is not run, from `<!-- snippet: typecheck only: <why> -->`. */
@@ -41,8 +44,8 @@ describe('README code blocks', () => {
     expect(code.length).toBeGreaterThanOrEqual(6)
     const uncovered = blocks.filter((b) => CODE[b.lang] === undefined && !NOT_CODE.has(b.lang)).map((b) => `${name(b)} (\`\`\`${b.lang})`)
     expect(uncovered, 'blocks neither checked as code nor tagged sh/text').toEqual([])
-    const badMarkers = code.filter((b) => b.marker !== undefined && markedFile(b) === undefined && typecheckOnly(b) === undefined).map(name)
-    expect(badMarkers, 'snippet comments other than `file <path>` or `typecheck only: <why>`').toEqual([])
+    const badMarkers = code.filter((b) => b.marker !== undefined && markedFile(b) === undefined && excerptFile(b) === undefined && typecheckOnly(b) === undefined).map(name)
+    expect(badMarkers, 'snippet comments other than `file <path>`, `excerpt <path>` or `typecheck only: <why>`').toEqual([])
     const missingTests = code.flatMap((b) => (typecheckOnly(b)?.match(/\S+\.test\.ts/g) ?? []).filter((t) => !existsSync(join(root, t))).map((t) => `${name(b)}: ${t}`))
     expect(missingTests, 'tests that blocks say run them').toEqual([])
   })
@@ -57,13 +60,20 @@ describe('README code blocks', () => {
     }
   })
 
+  it('each excerpt block quotes its file', () => {
+    for (const b of excerpts) {
+      expect(existsSync(join(root, excerptFile(b)!)), `${name(b)}: ${excerptFile(b)}`).toBe(true)
+      expect(linesNotInExcerptFile(root, b), `${name(b)}: lines not in ${excerptFile(b)}`).toEqual([])
+    }
+  })
+
   describe('as pasted into a new project', () => {
     let dir = ''
     let diagnostics = ''
     beforeAll(async () => {
       // Inside this package, so the imports resolve as in an app that depends on larder's packages.
       dir = await mkdtemp(join(here, '.readme-snippet-'))
-      for (const b of code) await writeFile(join(dir, fileName(b)), b.code)
+      for (const b of pasted) await writeFile(join(dir, fileName(b)), b.code)
       // What `tsc --init` and a strict ESM project amount to; the packages resolve to their sources.
       const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', customConditions: ['source'], strict: true, skipLibCheck: true, noEmit: true, allowJs: true, checkJs: true, types: ['node'] }
       await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts', '*.js'] }))
@@ -74,7 +84,7 @@ describe('README code blocks', () => {
       if (dir !== '') await rm(dir, { recursive: true, force: true })
     })
 
-    it.each(code.map((b) => [name(b), b] as const))('%s compiles under --strict', (_name, b) => {
+    it.each(pasted.map((b) => [name(b), b] as const))('%s compiles under --strict', (_name, b) => {
       expect(diagnostics.split('\n').filter((l) => l.startsWith(fileName(b))).join('\n')).toBe('')
     })
 
@@ -82,7 +92,7 @@ describe('README code blocks', () => {
       expect(diagnostics).toBe('')
     })
 
-    const runnable = code.filter((b) => markedFile(b) === undefined && typecheckOnly(b) === undefined)
+    const runnable = pasted.filter((b) => markedFile(b) === undefined && typecheckOnly(b) === undefined)
     it.each(runnable.map((b) => [name(b), b] as const))('%s runs and exits', async (_name, b) => {
       const { code: exit, output } = await run([tsxCli, '--conditions=source', join(dir, fileName(b))], dir, 15_000)
       expect(exit, output).toBe(0)

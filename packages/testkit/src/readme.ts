@@ -11,7 +11,7 @@ export interface CodeBlock {
   lang: string
   /** The block's text, ending with a newline. */
   code: string
-  /** What the snippet comment says about the block: `file <path>` or `typecheck only: <reason>`. */
+  /** What the snippet comment says about the block: `file <path>`, `excerpt <path>` or `typecheck only: <reason>`. */
   marker: string | undefined
   /** Offsets of the code in the README's text, for rewriting it. */
   start: number
@@ -21,13 +21,15 @@ export interface CodeBlock {
 const FENCE = /^```([^\n`]*)\n([\s\S]*?)^```[ \t]*$/gm
 const MARKER = /<!--\s*snippet:\s*([\s\S]*?)\s*-->\s*$/
 
-/** The READMEs whose code blocks must work as pasted: the repository's and every package's. */
+/** Every README of the repository: its own, each package's and each example's. */
 export function readmePaths(root: string): string[] {
-  const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => join('packages', d.name, 'README.md'))
-    .filter((p) => existsSync(join(root, p)))
-  return ['README.md', ...packages.sort()]
+  const inside = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(dir, d.name, 'README.md'))
+      .filter((p) => existsSync(join(root, p)))
+      .sort()
+  return ['README.md', ...inside('packages'), 'examples/README.md', ...inside('examples')].filter((p) => existsSync(join(root, p)))
 }
 
 export function codeBlocks(root: string, readme: string, text = readFileSync(join(root, readme), 'utf8')): CodeBlock[] {
@@ -52,6 +54,20 @@ export function codeBlocks(root: string, readme: string, text = readFileSync(joi
 /** The path a `file <path>` marker names, relative to the repository root. */
 export function markedFile(block: CodeBlock): string | undefined {
   return /^file\s+(\S+)$/.exec(block.marker ?? '')?.[1]
+}
+
+/** The path an `excerpt <path>` marker names, relative to the repository root. */
+export function excerptFile(block: CodeBlock): string | undefined {
+  return /^excerpt\s+(\S+)$/.exec(block.marker ?? '')?.[1]
+}
+
+/**
+ * The code lines of an excerpt block that are not lines of its file (both compared trimmed); lines
+ * that are only a `//` comment explain the excerpt and are not compared.
+ */
+export function linesNotInExcerptFile(root: string, block: CodeBlock): string[] {
+  const lines = new Set(readFileSync(join(root, excerptFile(block)!), 'utf8').split('\n').map((l) => l.trim()))
+  return block.code.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('//') && !lines.has(l))
 }
 
 /** `text` with every block marked `file <path>` replaced by that file as it is now. */
