@@ -6,7 +6,12 @@ import { checkPlacement } from './placement.js'
 import { leaveToRoute, tagLarder } from './route-options.js'
 import { stateOf } from './state-slot.js'
 
-export type LarderMiddleware = (req: Request, res: Response, next: NextFunction) => void
+/**
+ * Generic in the route's params so that, put before a handler (`app.get('/users/:id', larder(cache),
+ * handler)`), it leaves the handler's `req.params` typed from the path; a plain `Request` parameter
+ * would make Express infer its catch-all params for every handler of the route.
+ */
+export type LarderMiddleware = <P = Request['params']>(req: Request<P>, res: Response, next: NextFunction) => void
 
 const RESPONSE_SINK: HeaderSink<ServerResponse> = {
   has: (res, name) => res.hasHeader(name),
@@ -150,5 +155,5 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     else apply(method, res, next, outcome, previous, app, locals)
   }
   tagLarder(larderMiddleware, route)
-  return larderMiddleware
+  return larderMiddleware as LarderMiddleware
 }

@@ -1,28 +1,27 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describeRedis, freePort, useRedis } from '@larder/testkit'
+import { codeBlocks, describeRedis, freePort, useRedis } from '@larder/testkit'
 import { afterAll, expect, it } from 'vitest'
 
 // The Redis set-up the READMEs give, run exactly as written: it must start the app whether Redis
 // is up or not ("Redis down at start → BYPASS"), which an awaited connect() did not.
 const packageDir = fileURLToPath(new URL('..', import.meta.url))
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli')
+const repoDir = join(packageDir, '../..')
+const THIS_TEST = 'packages/redis/test/readme-setup.test.ts'
 
-/** The first TypeScript block after `heading` (the first of the file when undefined). */
-async function snippet(file: string, heading?: string): Promise<string> {
-  const text = await readFile(file, 'utf8')
-  const from = heading === undefined ? 0 : text.indexOf(heading)
-  expect(from, `${heading} in ${file}`).toBeGreaterThanOrEqual(0)
-  const match = /```ts\n([\s\S]*?)```/.exec(text.slice(from))
-  expect(match, `a ts block in ${file}`).not.toBeNull()
-  return match![1]!
+/** The block of `readme` whose snippet comment says this test runs it. */
+function snippet(readme: string): string {
+  const found = codeBlocks(repoDir, readme).filter((b) => b.marker?.includes(THIS_TEST))
+  expect(found.map((b) => b.line), `one block of ${readme} marked as run by ${THIS_TEST}`).toHaveLength(1)
+  return found[0]!.code
 }
 
-const rootSnippet = snippet(join(packageDir, '../../README.md'), '## Running several instances')
-const packageSnippet = snippet(join(packageDir, 'README.md'))
+const rootSnippet = snippet('README.md')
+const packageSnippet = snippet('packages/redis/README.md')
 
 // After the snippet: say the app started, then (when told to) wait until the client is ready.
 const PROBE = `
@@ -45,7 +44,7 @@ async function runSnippet(redisUrl: string, waitReady: boolean): Promise<{ code:
   // Inside the package, so its imports resolve as in an app that depends on these packages.
   dir ??= await mkdtemp(join(packageDir, '.readme-snippet-'))
   const file = join(dir, 'setup.ts')
-  await writeFile(file, (await rootSnippet) + PROBE)
+  await writeFile(file, rootSnippet + PROBE)
   const env = { ...process.env, REDIS_URL: redisUrl, WAIT_READY: waitReady ? '1' : '' }
   return new Promise((resolve) => {
     execFile(process.execPath, [tsxCli, '--conditions=source', file], { env, timeout: 15_000 }, (error, stdout, stderr) => {
@@ -55,7 +54,7 @@ async function runSnippet(redisUrl: string, waitReady: boolean): Promise<{ code:
 }
 
 it('the root README and the @larder/redis README give the same set-up', async () => {
-  expect(await packageSnippet).toBe(await rootSnippet)
+  expect(packageSnippet).toBe(rootSnippet)
 })
 
 it('with Redis down, the README set-up starts the app at once', async () => {
