@@ -93,6 +93,8 @@ export interface Cache<R = any> {
   stats(): CacheStats
   /** Closes the store. Requests seen afterwards bypass the cache. */
   close(): Promise<void>
+  /** Calls `listener` once when the cache closes (at once if it is closed): an adapter undoes its setup. */
+  onClose(listener: () => void): void
 }
 
 class LarderCache implements Cache, EngineContext {
@@ -105,6 +107,7 @@ class LarderCache implements Cache, EngineContext {
   private readonly storeGet = (key: string): MaybePromise<CacheEntry | undefined> => this.store.get(key)
   private readonly storeMark = (key: string, path: string): MaybePromise<number> => this.store.mark(key, path)
   private closed = false
+  private closeListeners: Array<() => void> = []
   private lastWarned = new Map<string, number>()
   private readonly breaker: CircuitBreaker | undefined
   // A store other instances write to answers over the network: worth sending a mark with a lookup.
@@ -486,11 +489,17 @@ class LarderCache implements Cache, EngineContext {
     if (this.closed) return
     this.closed = true
     if (this.repairTimer !== undefined) clearTimeout(this.repairTimer)
+    for (const listener of this.closeListeners.splice(0)) listener()
     try {
       await this.store.close()
     } catch (e) {
       throw storeFailure('close', e)
     }
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener()
+    else this.closeListeners.push(listener)
   }
 }
 

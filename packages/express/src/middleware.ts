@@ -1,10 +1,10 @@
 import { ServerResponse } from 'node:http'
 import { LarderOptionError, replayHeaders, show, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
-import { hookResponse, RequestState } from './response-hooks.js'
+import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
+import { RequestState, stateOf } from './request-state.js'
 import { leaveToRoute, tagLarder } from './route-options.js'
-import { stateOf } from './state-slot.js'
 
 /**
  * Generic in the route's params so that, put before a handler (`app.get('/users/:id', larder(cache),
@@ -35,20 +35,23 @@ const NODE_SINK: HeaderSink<ServerResponse> = {
 // hostname drops the port (so `127.0.0.1:1@evil.example` would share a key with `127.0.0.1:80`,
 // though handlers see the Host header whole) and its req.host is a deprecated alias of hostname,
 // whose deprecation check captures a stack trace on every call. Express 4 apps (told apart by
-// app.del, which Express 5 removed) get Express 5's rule instead. One app per process is the rule,
-// so the last answer is remembered rather than looked up.
-let lastApp: object | undefined
-let lastLegacy = false
+// app.del, which Express 5 removed) get Express 5's rule instead; each app is asked once.
+const LEGACY = new WeakMap<object, boolean>()
+
+function isLegacy(app: object): boolean {
+  let legacy = LEGACY.get(app)
+  if (legacy === undefined) {
+    legacy = typeof (app as { del?: unknown }).del === 'function'
+    LEGACY.set(app, legacy)
+  }
+  return legacy
+}
 
 function hostOf(req: Request, app: object | undefined, headers: Request['headers']): string | undefined {
   const forwarded = headers['x-forwarded-host']
   if (!forwarded) return headers.host || undefined
   if (app === undefined) return req.hostname
-  if (app !== lastApp) {
-    lastLegacy = typeof (app as { del?: unknown }).del === 'function'
-    lastApp = app
-  }
-  if (!lastLegacy) return (req as { host?: string }).host ?? req.hostname
+  if (!isLegacy(app)) return (req as { host?: string }).host ?? req.hostname
   return legacyForwardedHost(req, app, forwarded, headers)
 }
 
@@ -122,7 +125,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
         break
     }
     if (previous !== undefined) previous.outcome = outcome
-    else hookResponse(app, res, new RequestState(outcome), locals)
+    else hookResponse(app, res, new RequestState(outcome), cache, locals)
     if (outcome.kind === 'miss') outcome.fill?.abandonOnClose(res)
     next()
   }
