@@ -46,7 +46,8 @@ const PARTIAL_REQUEST_HEADERS = ['if-none-match', 'if-modified-since', 'range', 
  * Removes the conditional and range headers from a request that leads a miss, so its handler
  * renders the whole response, which is stored and shared (HTTP lets a server answer such a request
  * with a 200). Otherwise one client revalidating a copy it holds would leave every request waiting
- * on the miss to run its own handler.
+ * on the miss to run its own handler. For adapters whose requests carry Node's headers object: the
+ * engine only says when (`MissOutcome.wholeResponse`), the adapter owns its request.
  */
 export function askForWholeResponse(headers: RequestHeaders): void {
   for (const name of PARTIAL_REQUEST_HEADERS) {

@@ -1,5 +1,4 @@
 import { acceptsContentEncoding } from './accept-encoding.js'
-import type { EngineContext } from './context.js'
 import { bodyEtag } from './conditional.js'
 import { storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
@@ -7,6 +6,7 @@ import { tagsFor, type ResolvedRoute } from './options.js'
 import { credentialsOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials } from './policy.js'
 import { variantKey } from './key.js'
 import type { Flight, Shared } from './single-flight.js'
+import type { StoreGateway } from './store-gateway.js'
 import { varyPointer } from './vary.js'
 import type { CacheEntry, HeaderSource, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
@@ -30,14 +30,26 @@ const NO_CHUNKS = Object.freeze([]) as unknown as Uint8Array[]
 const NO_VARY: readonly string[] = Object.freeze([])
 const NO_HEADERS: ResponseHeaders = Object.freeze({})
 
+/** The request a fill captures the response of, as the lookup knows it. */
+export interface FillRequest {
+  readonly key: string
+  readonly route: ResolvedRoute
+  readonly info: RequestInfo
+  readonly logger: Logger | undefined
+  /** The request's credentials: only a response shareable with them may be stored. */
+  readonly credentials: Credentials
+}
+
 /**
  * The capture of one miss's response, from its status line to the store. An adapter calls
  * `start` when the status and headers are known, `push` for every body chunk as it passes to the
  * client (capture never delays streaming), then `finish` or, if the response never completed,
  * `abandon`. The entry is written only if the response is storable, fits `maxBodyBytes`, and no
- * invalidation touched it since `mark` was taken (checked by the store, atomically).
+ * invalidation touched it since `mark` was taken (checked by the store, atomically). Created by
+ * `Cache.handle` for a miss; adapters use it as a type.
  */
 export class Fill {
+  readonly key: string
   private state: FillState = 'waiting-for-head'
   private chunks = NO_CHUNKS
   private bytes = 0
@@ -46,19 +58,26 @@ export class Fill {
   private vary = NO_VARY
   private headers = NO_HEADERS
   private watchingClose = false
+  private route: ResolvedRoute
+  private credentials: Credentials
+  private readonly info: RequestInfo
+  private readonly logger: Logger | undefined
 
+  /** @internal */
   constructor(
-    private readonly ctx: EngineContext,
-    readonly key: string,
+    private readonly gateway: StoreGateway,
+    request: FillRequest,
+    /** The normalised path the entry is stored under (see indexPath). */
     readonly path: string,
-    private route: ResolvedRoute,
-    private readonly info: RequestInfo,
     private readonly mark: number,
     private readonly flight: Flight | undefined,
-    private readonly logger: Logger | undefined,
-    /** The request's credentials: only a response shareable with them may be stored. */
-    private credentials: Credentials,
-  ) {}
+  ) {
+    this.key = request.key
+    this.route = request.route
+    this.credentials = request.credentials
+    this.info = request.info
+    this.logger = request.logger
+  }
 
   /**
    * Abandons the fill if `response` closes before the fill is done (client gone, stream destroyed,
@@ -79,7 +98,11 @@ export class Fill {
     return this.state === 'capturing'
   }
 
-  /** A more specific larder middleware took over the request with its own options (same key). */
+  /**
+   * For an adapter that may see one request in two larders of the same cache (Express: a global
+   * one, then the route's): the later one takes the miss over, for the same key, with its own
+   * options. Only before the response's head is known; afterwards the options already applied.
+   */
   retarget(route: ResolvedRoute): void {
     if (this.state !== 'waiting-for-head') return
     this.route = route
@@ -153,14 +176,14 @@ export class Fill {
     try {
       tags = tagsFor(this.route.tags, this.info.raw, 'tags')
     } catch (e) {
-      this.ctx.report(e, { op: 'tags', key: this.key }, this.logger)
+      this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
       this.release()
       return false
     }
     const now = Date.now()
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
     this.chunks = NO_CHUNKS
-    const headers = storableHeaders(this.headers, this.ctx.config.statusHeader)
+    const headers = storableHeaders(this.headers, this.gateway.config.statusHeader)
     // A compressor that reads Accept-Encoding more loosely than the RFC (negotiator takes `gzip;Q=0`
     // as wanting gzip) coded this for a client that said it cannot take it: no one asking the same
     // way could be served it. Others waiting may ask otherwise; they look again.
@@ -184,24 +207,24 @@ export class Fill {
     try {
       // Issued without an earlier await, so the writes go out before the response's last byte
       // leaves: a client that reads the response and asks again finds the entry.
-      const set = (key: string, value: CacheEntry) => this.ctx.call('set', () => this.ctx.store.set(key, value, meta))
+      const set = (key: string, value: CacheEntry) => this.gateway.call('set', () => this.gateway.store.set(key, value, meta))
       if (this.vary.length === 0) {
         const result = set(this.key, entry)
         stored = isPromise(result) ? await result : result
       } else {
-        const key = variantKey(this.key, this.vary, this.info.headers, this.ctx.config)
+        const key = variantKey(this.key, this.vary, this.info.headers, this.gateway.config)
         shared.vary = { names: this.vary, key }
         const pointer = set(this.key, varyPointer(this.vary, now, entry.expiresAt))
         const variant = set(key, entry)
         stored = (isPromise(pointer) ? await pointer : pointer) && (isPromise(variant) ? await variant : variant)
       }
     } catch (e) {
-      this.ctx.report(e, { op: 'set', key: this.key }, this.logger)
+      this.gateway.report(e, { op: 'set', key: this.key }, this.logger)
       this.release()
       return false
     }
-    if (stored) this.ctx.counters.stores++
-    else this.ctx.counters.staleFillsRefused++
+    if (stored) this.gateway.counters.stores++
+    else this.gateway.counters.staleFillsRefused++
     this.flight?.filled(shared, stored)
     return stored
   }

@@ -1,7 +1,8 @@
-import type { EngineContext } from './context.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
 import { indexPath, parentPath, routedPath, splitUrl } from './paths.js'
+import type { Flights } from './single-flight.js'
+import type { StoreGateway } from './store-gateway.js'
 import type { InvalidationTargets, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
 /** The normalised path a Location-like header points to, if it is on the request's own origin. */
@@ -21,21 +22,40 @@ function sameOriginPath(value: unknown, info: RequestInfo): string | undefined {
 /**
  * An unsafe request (POST/PUT/PATCH/DELETE) whose success invalidates what it changed. The adapter
  * calls `complete(status)` when the status is known and holds the response until the returned
- * promise settles, so a client that has its 2xx and then reads never sees the old entry.
+ * promise settles, so a client that has its 2xx and then reads never sees the old entry. Created
+ * by `Cache.handle`; adapters use it as a type.
  */
 export class Mutation {
+  private readonly path: string
+  /** The same request's mutation in another cache, completed with this one (see `alongside`). */
+  private other: Mutation | undefined = undefined
+
+  /** @internal */
   constructor(
-    private readonly ctx: EngineContext,
+    private readonly gateway: StoreGateway,
+    private readonly flights: Flights,
     private route: ResolvedRoute,
     private readonly info: RequestInfo,
-    private readonly path: string,
     private readonly logger: Logger | undefined,
-    /** The same request's mutation in another cache, completed with this one. */
-    private readonly alongside?: Mutation,
-  ) {}
+  ) {
+    this.path = indexPath(splitUrl(info.url).path)
+  }
 
+  /**
+   * For an adapter that may see one request in two larders of the same cache (Express: a global
+   * one, then the route's): the later one's route options apply instead.
+   */
   retarget(route: ResolvedRoute): void {
     this.route = route
+  }
+
+  /**
+   * For an adapter that may see one request in larders of two caches: `other`, the same request's
+   * mutation in another cache, is completed with this one, since each cache may hold entries the
+   * write changed.
+   */
+  alongside(other: Mutation): void {
+    this.other = other
   }
 
   /**
@@ -45,7 +65,7 @@ export class Mutation {
    */
   complete(status: number, headers?: ResponseHeaders): Promise<void> | undefined {
     const own = this.completeHere(status, headers)
-    const other = this.alongside?.complete(status, headers)
+    const other = this.other?.complete(status, headers)
     if (other === undefined) return own
     if (own === undefined) return other
     return Promise.all([own, other]).then(() => undefined)
@@ -67,9 +87,9 @@ export class Mutation {
       const tags = tagsFor(this.route.invalidates, this.info.raw, 'invalidates')
       if (tags.length > 0) targets.tags = tags
     } catch (e) {
-      this.ctx.report(e, { op: 'invalidates' }, this.logger)
+      this.gateway.report(e, { op: 'invalidates' }, this.logger)
     }
-    return runInvalidation(this.ctx, targets, this.logger).then(
+    return runInvalidation(this.gateway, this.flights, targets, this.logger).then(
       () => undefined,
       () => undefined,
     )
@@ -82,19 +102,20 @@ export class Mutation {
  * instances again, and only this call removes from it what the write changed before the write is
  * acknowledged. It still waits at most storeTimeout.
  */
-export async function runInvalidation(ctx: EngineContext, targets: InvalidationTargets, logger: Logger | undefined): Promise<number> {
-  ctx.counters.invalidations++
+export async function runInvalidation(gateway: StoreGateway, flights: Flights, targets: InvalidationTargets, logger: Logger | undefined): Promise<number> {
+  const counters = gateway.counters
+  counters.invalidations++
   try {
-    const result = ctx.call('invalidate', () => ctx.store.invalidate(targets), undefined, undefined, true)
+    const result = gateway.call('invalidate', () => gateway.store.invalidate(targets), undefined, undefined, true)
     const removed = isPromise(result) ? await result : result
-    ctx.counters.invalidatedEntries += removed
+    counters.invalidatedEntries += removed
     return removed
   } catch (e) {
-    ctx.report(e, { op: 'invalidate' }, logger)
-    ctx.missedInvalidation(targets)
+    gateway.report(e, { op: 'invalidate' }, logger)
+    gateway.missedInvalidation(targets)
     throw e
   } finally {
     // Only now: a miss begun before the store applied the invalidation could still be refused.
-    ctx.invalidated(targets)
+    flights.overtake(targets, gateway.seesEveryWrite)
   }
 }

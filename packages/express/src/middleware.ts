@@ -1,10 +1,11 @@
 import { ServerResponse } from 'node:http'
-import { LarderOptionError, replayHeaders, show, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
+import { askForWholeResponse, LarderOptionError, replayHeaders, show, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
 import { RequestState, stateOf } from './request-state.js'
 import { leaveToRoute, tagLarder } from './route-options.js'
+import { takeOver } from './takeover.js'
 
 /**
  * Generic in the route's params so that, put before a handler (`app.get('/users/:id', larder(cache),
@@ -111,7 +112,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const statusHeader = cache.config.statusHeader
 
   type Locals = Record<PropertyKey, unknown> | undefined
-  const apply = (method: string, res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined, app: App, locals: Locals): void => {
+  const apply = (method: string, headers: Request['headers'], res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined, app: App, locals: Locals): void => {
     switch (outcome.kind) {
       case 'hit':
         serveHit(method, res, outcome.entry, outcome.notModified, statusHeader)
@@ -126,7 +127,10 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     }
     if (previous !== undefined) previous.outcome = outcome
     else hookResponse(app, res, new RequestState(outcome), cache, locals)
-    if (outcome.kind === 'miss') outcome.fill?.abandonOnClose(res)
+    if (outcome.kind === 'miss') {
+      outcome.fill?.abandonOnClose(res)
+      if (outcome.wholeResponse) askForWholeResponse(headers)
+    }
     next()
   }
 
@@ -153,9 +157,9 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
     // The host and scheme as the handler sees them: keys include them, and a mutation's Location is
     // same-origin by the host.
     const info: RequestInfo = { method, url: req.originalUrl, headers, host: hostOf(req, app, headers), protocol: protocolOf(req, headers), raw: req }
-    const outcome = cache.handle(info, route, undefined, previous?.outcome)
-    if (outcome instanceof Promise) outcome.then((o) => apply(method, res, next, o, previous, app, locals), next)
-    else apply(method, res, next, outcome, previous, app, locals)
+    const outcome = previous === undefined ? cache.handle(info, route) : takeOver(cache, info, route, previous.outcome)
+    if (outcome instanceof Promise) outcome.then((o) => apply(method, headers, res, next, o, previous, app, locals), next)
+    else apply(method, headers, res, next, outcome, previous, app, locals)
   }
   tagLarder(larderMiddleware, route)
   return larderMiddleware as LarderMiddleware

@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { connectionClosed, LarderOptionError, replayHeaders, show, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import { askForWholeResponse, connectionClosed, LarderOptionError, replayHeaders, show, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { warnAboutEarlierRoutes } from './placement.js'
@@ -85,7 +85,7 @@ function appendHook<T>(existing: T | T[] | undefined, hook: T): T[] {
 function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHookHandler; onSend: onSendHookHandler } {
   const statusHeader = cache.config.statusHeader
 
-  const apply = (request: LarderRequest, reply: FastifyReply, outcome: Outcome): boolean => {
+  const apply = (request: LarderRequest, reply: FastifyReply, outcome: Outcome, info: RequestInfo): boolean => {
     if (outcome.kind === 'hit') {
       const entry = outcome.entry
       if (outcome.notModified) {
@@ -110,21 +110,23 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       request[FILL] = fill
       // Hijacked replies and aborted requests never reach onSend: let waiters go.
       fill.abandonOnClose(reply.raw)
+      if (outcome.wholeResponse) askForWholeResponse(info.headers)
     }
     return false
   }
 
   const onRequest: onRequestHookHandler = function (request, reply, done) {
     if (!READS.has(request.method)) return done()
-    const outcome = cache.handle(infoOf(request), route, request.log)
+    const info = infoOf(request)
+    const outcome = cache.handle(info, route, request.log)
     if (outcome instanceof Promise) {
       outcome.then(
         (o) => {
-          if (!apply(request, reply, o)) done()
+          if (!apply(request, reply, o, info)) done()
         },
         (e: unknown) => done(e as Error),
       )
-    } else if (!apply(request, reply, outcome)) done()
+    } else if (!apply(request, reply, outcome, info)) done()
   }
 
   const onSend: onSendHookHandler<unknown> = function (request: LarderRequest, reply, payload, done) {

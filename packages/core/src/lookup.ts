@@ -1,0 +1,259 @@
+import { acceptsContentEncoding } from './accept-encoding.js'
+import { isNotModified } from './conditional.js'
+import { isPromise } from './deadline.js'
+import { CallbackError, CircuitOpenError } from './errors.js'
+import { Fill } from './fill.js'
+import { variantKey } from './key.js'
+import type { ResolvedCacheConfig, ResolvedRoute } from './options.js'
+import { Bypass, Miss, type Outcome } from './outcome.js'
+import { clientDirective, credentialsOf, requestBypassReason, sharedWith, type Credentials } from './policy.js'
+import { AGAIN, type Flight, type Flights } from './single-flight.js'
+import type { CacheStats } from './stats.js'
+import type { StoreGateway } from './store-gateway.js'
+import { indexedPath, type RequestTarget } from './target.js'
+import type { CacheEntry, Logger, MaybePromise, RequestInfo } from './types.js'
+import { isVaryPointer, pointerNames } from './vary.js'
+
+/** One GET/HEAD on its way through the lookup. */
+interface Pending {
+  readonly info: RequestInfo
+  readonly route: ResolvedRoute
+  readonly head: boolean
+  readonly logger: Logger | undefined
+  readonly key: string
+  readonly target: RequestTarget
+  /** Credentials the route does not key on: only responses shareable with them apply. */
+  readonly credentials: Credentials
+  /** Taken with the lookup, for a key expected to miss (see markEarly). */
+  mark: MaybePromise<number> | undefined
+  /** The key of the store read under way, for a failure's report. */
+  reading: string
+}
+
+const ignore = (): void => undefined
+
+/**
+ * The GET/HEAD path of one cache: `read` follows a request from its key to the store and to an
+ * outcome (hit, wait on a miss in flight, or lead a miss of its own), top to bottom.
+ */
+export class Lookup {
+  // Bound once: a closure per lookup would be garbage on every request.
+  private readonly storeGet = (key: string): MaybePromise<CacheEntry | undefined> => this.gateway.store.get(key)
+  private readonly storeMark = (key: string, path: string): MaybePromise<number> => this.gateway.store.mark(key, path)
+
+  constructor(
+    private readonly gateway: StoreGateway,
+    private readonly flights: Flights,
+    private readonly config: ResolvedCacheConfig,
+    private readonly counters: CacheStats,
+  ) {}
+
+  read(info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined): MaybePromise<Outcome> {
+    // 1. Whether the cache may answer this request at all.
+    if (!route.enabled) return this.bypass('disabled')
+    const gateway = this.gateway
+    if (gateway.closed) return this.bypass('closed')
+    if (gateway.repairDue) {
+      gateway.repair()
+      return this.bypass('repairing')
+    }
+    const reason = requestBypassReason(info.headers)
+    if (reason !== undefined) return this.bypass(reason)
+    // Only the route's own options decide: a route that does not honour client directives serves
+    // them from the cache, whatever other routes do.
+    let refresh = false
+    if (route.clientCacheControl) {
+      const directive = clientDirective(info.headers)
+      if (directive === 'bypass') return this.bypass('client-no-store')
+      refresh = directive === 'refresh'
+    }
+
+    // 2. The key: the route's key function (see targetFunction), remembered per URL where it allows.
+    let target: RequestTarget
+    try {
+      target = route.target(info)
+    } catch (e) {
+      gateway.report(CallbackError.threw('key.custom', e), { op: 'key' }, logger)
+      return this.bypass('key-error')
+    }
+    const key = target.key
+    const head = info.method === 'HEAD'
+    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), mark: undefined, reading: key }
+    // A client allowed to ask for a fresh copy gets its own handler's response, which refreshes the
+    // entry. It does not wait on a miss in flight: that one began before the request, and may be one
+    // whose response this very client has read while its entry was still being written.
+    if (refresh) return head ? this.headMiss() : this.lead(req, undefined)
+
+    // 3. The store: the entry under the key, or under its variant when the key holds a Vary pointer.
+    let found: MaybePromise<CacheEntry | undefined>
+    try {
+      found = this.find(req)
+    } catch (e) {
+      return this.failed(e, req)
+    }
+    if (gateway.remote && !head && this.flights.passes(key)) req.mark = this.markEarly(req)
+    // A local (memory) store answers synchronously, and so does this whole path then: a hit on it
+    // must not wait for a promise, which would cost every hit a microtask and its allocations.
+    if (!isPromise(found)) return this.decide(found, req, false)
+    return found.then(
+      (entry) => this.decide(entry, req, false),
+      (e: unknown) => this.failed(e, req),
+    )
+  }
+
+  /**
+   * 4. What the entry found (if any) means for the request: a fresh entry is a hit; otherwise it
+   * waits on the miss in flight for its key, or leads a miss of its own. `again`: the request has
+   * waited once already and is looking again (see `wait`).
+   */
+  private decide(entry: CacheEntry | undefined, req: Pending, again: boolean): MaybePromise<Outcome> {
+    if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
+      if (req.credentials === undefined || sharedWith(req.credentials, entry.headers)) return this.hit(entry, req)
+      // Stored for anonymous callers and not marked shareable: this caller gets the handler.
+      return this.bypass('credentials')
+    }
+    // The entry lifecycle goes here: a stale entry that may still be served (stale-while-revalidate,
+    // stale-if-error) or revalidated with its validators, and a background refresh, are decided
+    // before the request joins or leads a miss.
+
+    // A HEAD may wait on a GET's miss (until its entry is written, which can outlast the response) and
+    // be answered from it; its own response has no body to store and must never become the GET entry.
+    const flight = this.flights.get(req.key)
+    // Never on its own miss: an adapter that lost the outcome it had for a request and asks again
+    // would wait on itself until lockTimeout.
+    if (flight !== undefined && !isLeader(flight, req.info)) return this.wait(flight, req, again)
+    if (req.head) return this.headMiss()
+    if (flight !== undefined || this.flights.passes(req.key)) return this.lead(req, undefined)
+    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexedPath(req.target), req.route.tags))
+  }
+
+  /** 5. Waits on another request's miss for its key, and is served its response if it may share it. */
+  private async wait(flight: Flight, req: Pending, again: boolean): Promise<Outcome> {
+    // Taken before the wait: a miss after it must be marked afresh.
+    req.mark = undefined
+    if (!again) this.counters.coalesced++
+    const shared = await flight.wait(this.config.lockTimeoutMs)
+    let variant: readonly string[] | undefined
+    if (shared !== AGAIN) {
+      // The leader's response is this request's too only if it is the same variant.
+      const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
+      if (shared !== undefined && sameVariant && (req.credentials === undefined || sharedWith(req.credentials, shared.entry.headers))) return this.hit(shared.entry, req)
+      // Released without a response it may share: run the handler, concurrently with the other waiters.
+      if (shared?.vary === undefined || sameVariant) return req.head ? this.headMiss() : this.lead(req, undefined)
+      variant = shared.vary.names
+    }
+    // Once only: a key written again and again must not keep a request waiting on and on.
+    if (again) return req.head ? this.headMiss() : this.lead(req, undefined)
+    // Look again. Released with AGAIN, from the key: a leader that outlasted the wait may have
+    // stored its response since. Served another variant, from this request's own: the others of
+    // this one look it up too, and the first to miss leads them.
+    let found: MaybePromise<CacheEntry | undefined>
+    try {
+      found = variant === undefined ? this.find(req) : this.get(req, variantKey(req.key, variant, req.info.headers, this.config))
+      if (isPromise(found)) found = await found
+    } catch (e) {
+      return this.failed(e, req)
+    }
+    return this.decide(found, req, true)
+  }
+
+  /** 6. Leads a miss: takes the store's mark for it (see Store), then the handler's response is the fill's. */
+  private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
+    const path = flight?.path ?? indexedPath(req.target)
+    let mark = req.mark
+    if (mark === undefined) {
+      try {
+        mark = this.gateway.call('mark', this.storeMark, req.key, path)
+      } catch (e) {
+        return this.markFailed(e, req, flight)
+      }
+    }
+    // A synchronous store (memory) takes no closures: this runs on every miss.
+    if (!isPromise(mark)) return this.fill(req, flight, path, mark)
+    return mark.then(
+      (m) => this.fill(req, flight, path, m),
+      (e: unknown) => this.markFailed(e, req, flight),
+    )
+  }
+
+  private fill(req: Pending, flight: Flight | undefined, path: string, mark: number): Outcome {
+    this.counters.misses++
+    // Only where others may wait: on a key that cannot be shared, the handler's own 304s save work.
+    return new Miss(new Fill(this.gateway, req, path, mark, flight), flight !== undefined, this.counters)
+  }
+
+  /** The entry under the request's key, or under its variant's when the key holds a Vary pointer. */
+  private find(req: Pending): MaybePromise<CacheEntry | undefined> {
+    const got = this.get(req, req.key)
+    if (isPromise(got)) return got.then((entry) => this.variantOf(entry, req))
+    return this.variantOf(got, req)
+  }
+
+  private variantOf(entry: CacheEntry | undefined, req: Pending): MaybePromise<CacheEntry | undefined> {
+    if (entry === undefined || !isVaryPointer(entry) || entry.expiresAt <= Date.now()) return entry
+    return this.get(req, variantKey(req.key, pointerNames(entry), req.info.headers, this.config))
+  }
+
+  private get(req: Pending, key: string): MaybePromise<CacheEntry | undefined> {
+    req.reading = key
+    return this.gateway.call('get', this.storeGet, key)
+  }
+
+  /**
+   * A key whose responses could not be shared lately will most likely miss: its mark is asked for
+   * with the lookup, so a remote store answers both in one round trip instead of two in a row (a
+   * local one answers at once either way).
+   */
+  private markEarly(req: Pending): MaybePromise<number> | undefined {
+    let mark: MaybePromise<number>
+    try {
+      mark = this.gateway.call('mark', this.storeMark, req.key, indexedPath(req.target))
+    } catch {
+      // lead() asks again and reports what fails then.
+      return undefined
+    }
+    // Unused if the lookup hits; a failure is then the lookup's to report.
+    if (isPromise(mark)) mark.catch(ignore)
+    return mark
+  }
+
+  private hit(entry: CacheEntry, req: Pending): Outcome {
+    // A coded entry that varies on Accept-Encoding only reaches requests whose header reads alike;
+    // one that does not say it varies reaches every request for its URL, waiters included.
+    const coding = entry.headers['content-encoding']
+    if (coding !== undefined && !acceptsContentEncoding(req.info.headers['accept-encoding'], coding)) return this.bypass('content-encoding')
+    this.counters.hits++
+    return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers) }
+  }
+
+  private headMiss(): Outcome {
+    this.counters.misses++
+    return new Miss(undefined, false, this.counters)
+  }
+
+  private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
+    flight?.settle()
+    return this.fail(error, 'mark', req.key, req.logger)
+  }
+
+  private failed(error: unknown, req: Pending): Outcome {
+    return this.fail(error, 'get', req.reading, req.logger)
+  }
+
+  private fail(error: unknown, op: string, key: string, logger: Logger | undefined): Outcome {
+    if (error instanceof CircuitOpenError) return this.bypass('circuit-open')
+    this.gateway.report(error, { op, key }, logger)
+    return this.bypass('store-error')
+  }
+
+  bypass(reason: string): Outcome {
+    this.counters.bypasses++
+    return new Bypass(reason, this.counters)
+  }
+}
+
+/** Whether `info` is the request that leads `flight`. */
+function isLeader(flight: Flight, info: RequestInfo): boolean {
+  const raw = info.raw
+  return flight.leader === raw && typeof raw === 'object' && raw !== null
+}
