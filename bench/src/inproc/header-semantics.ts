@@ -8,7 +8,8 @@
  * hit: revive the stored policy (`CachePolicy.fromObject`), `satisfiesWithoutRevalidation(request)`
  * and `responseHeaders()`, which parse the stored and request headers every time.
  */
-import { createCache, memoryStore, replayHeaders, type HeaderSink, type HeaderValue } from '@larder/core'
+import { createCache, memoryStore } from '@larder/core'
+import { replayHeaders, type HeaderSink, type HeaderValue } from '@larder/core/adapter'
 import CachePolicy from 'http-cache-semantics'
 import { userRecord } from '../servers/fixtures.js'
 

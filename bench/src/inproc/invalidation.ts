@@ -6,7 +6,8 @@
  * the same work (10 entries by tag, 1 by path) whatever the size. The removed entries are written
  * back untimed after each sample, so the size stays constant.
  */
-import { createCache, memoryStore, type CacheEntry, type Store } from '@larder/core'
+import { createCache, memoryStore, type Store } from '@larder/core'
+import { type CacheEntry } from '@larder/core/adapter'
 import { quantile, median } from '../load.js'
 import { connectRedis, loadRedisStore } from '../servers/stores.js'
 

@@ -5,6 +5,8 @@ const { createCache, LarderOptionError } = require('@larder/core')
 const { larder } = require('@larder/express')
 const larderPlugin = require('@larder/fastify').default
 const { redisStore } = require('@larder/redis')
+const adapterEntry = require('@larder/core/adapter')
+const storeEntry = require('@larder/core/store')
 const express = require('express')
 const Fastify = require('fastify')
 const { createClient } = require('redis')
@@ -45,6 +47,8 @@ async function main() {
   } catch (err) {
     console.log('error', err instanceof LarderOptionError)
   }
+  // The adapter and store entries share the application entry's classes: one error is one class.
+  console.log('entries', adapterEntry.LarderOptionError === LarderOptionError && storeEntry.LarderOptionError === LarderOptionError)
 }
 
 main().catch((err) => {

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest'
 // CommonJS consumers load the built packages (dist/index.cjs and dist/index.d.cts), never the
 // sources: `pnpm test` builds before it runs the suites.
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
-const packages = ['core', 'express', 'fastify', 'redis', 'store-tests'].map((name) => here(`../../../packages/${name}/dist/index.cjs`))
+const packages = ['core/dist/index.cjs', 'core/dist/adapter.cjs', 'core/dist/store.cjs', ...['express', 'fastify', 'redis', 'store-tests'].map((name) => `${name}/dist/index.cjs`)].map((path) => here(`../../../packages/${path}`))
 
 function run(file: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -30,6 +30,7 @@ it('a CommonJS app requires every package and caches on Express and Fastify', as
     'fastify HIT {"hello":"fastify"}',
     'redis redis',
     'error true',
+    'entries true',
   ])
   expect(code).toBe(0)
 })

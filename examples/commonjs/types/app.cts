@@ -5,6 +5,8 @@ import core = require('@larder/core')
 import larderExpress = require('@larder/express')
 import larderFastify = require('@larder/fastify')
 import larderRedis = require('@larder/redis')
+import adapterEntry = require('@larder/core/adapter')
+import storeEntry = require('@larder/core/store')
 
 const cache: core.Cache = core.createCache({ ttl: '5m', statuses: [200, 404] })
 const app = express()
@@ -15,7 +17,9 @@ app.get('/users/:id', larderExpress.larder(cache, { tags: (req) => [`user:${req.
 const plugin: typeof larderFastify.larderPlugin = larderFastify.default
 const options: larderFastify.LarderPluginOptions = { cache, global: false }
 const makeStore: typeof larderRedis.redisStore = larderRedis.redisStore
-export { plugin, options, makeStore }
+const labels: typeof adapterEntry.OUTCOME_LABELS = adapterEntry.OUTCOME_LABELS
+const storeError: typeof storeEntry.StoreTimeoutError = storeEntry.StoreTimeoutError
+export { plugin, options, makeStore, labels, storeError }
 // A CommonJS store package's test file: the suite's types resolve through the require condition.
 type StoreContract = typeof import('@larder/store-tests').describeStoreContract
 const contractOptions: Parameters<StoreContract>[2] = { expiry: { ttlMs: 1000, waitMs: 2500 } }

@@ -1,4 +1,4 @@
-import type { CacheEntry, EntryMeta, InvalidationTargets, Store } from '@larder/core'
+import type { CacheEntry, EntryMeta, InvalidationTargets, Store } from '@larder/core/store'
 
 interface Stored {
   entry: CacheEntry

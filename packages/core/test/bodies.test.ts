@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { connectionClosed, createCache, type Cache, type Fill, type Outcome, type RequestInfo, type ResponseHeaders } from '@larder/core'
+import { createCache, type Cache, type RequestInfo } from '@larder/core'
+import { connectionClosed, type Fill, type Outcome, type ResponseHeaders } from '@larder/core/adapter'
 
 const get = (): RequestInfo => ({ method: 'GET', url: '/export', headers: {}, host: 'example.test', raw: {} })
 const fillOf = (o: Outcome): Fill | undefined => (o.kind === 'miss' ? o.fill : undefined)

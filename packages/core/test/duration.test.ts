@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { LarderOptionError, parseDuration } from '@larder/core'
+import { LarderOptionError } from '@larder/core'
+import { parseDuration } from '@larder/core/store'
 
 describe('parseDuration', () => {
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createCache, memoryStore, type CacheEntry, type Outcome, type RequestInfo, type Store } from '@larder/core'
+import { createCache, memoryStore, type RequestInfo, type Store } from '@larder/core'
+import { type CacheEntry, type Outcome } from '@larder/core/adapter'
 
 const get = (method = 'GET'): RequestInfo => ({ method, url: '/live', headers: {}, host: 'example.test', raw: {} })
 

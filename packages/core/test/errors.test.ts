@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  CallbackError,
-  CircuitOpenError,
-  createCache,
-  LarderError,
-  LarderOptionError,
-  memoryStore,
-  parseDuration,
-  StoreError,
-  StoreTimeoutError,
-  type CacheOptions,
-  type ErrorContext,
-  type Outcome,
-  type RequestInfo,
-  type Store,
-} from '@larder/core'
+import { CallbackError, CircuitOpenError, createCache, LarderError, LarderOptionError, memoryStore, StoreError, StoreTimeoutError, type CacheOptions, type ErrorContext, type RequestInfo, type Store } from '@larder/core'
+import { type Outcome } from '@larder/core/adapter'
+import { parseDuration } from '@larder/core/store'
 
 const get = (url = '/x'): RequestInfo => ({ method: 'GET', url, headers: {}, host: 'example.test', raw: {} })
 const put = (url = '/x'): RequestInfo => ({ method: 'PUT', url, headers: {}, host: 'example.test', raw: {} })

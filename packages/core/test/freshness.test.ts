@@ -1,4 +1,5 @@
-import { createCache, LarderOptionError, MAX_LIFETIME_SECONDS, type Outcome, type RequestInfo } from '@larder/core'
+import { createCache, LarderOptionError, MAX_LIFETIME_SECONDS, type RequestInfo } from '@larder/core'
+import { type Outcome } from '@larder/core/adapter'
 import { describe, expect, it } from 'vitest'
 import { parseHttpDate, staleByExpires } from '../src/freshness.js'
 import { deltaSeconds, parseCacheControl } from '../src/headers.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createCache, type HeaderSource, type Outcome, type RequestInfo, type ResponseHeaders } from '@larder/core'
+import { createCache, type RequestInfo } from '@larder/core'
+import { type HeaderSource, type Outcome, type ResponseHeaders } from '@larder/core/adapter'
 
 const get = (url: string): RequestInfo => ({ method: 'GET', url, headers: {}, host: 'example.test', raw: {} })
 

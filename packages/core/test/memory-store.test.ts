@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { FILL_WINDOW_MS, memoryStore, type CacheEntry, type MemoryStore } from '@larder/core'
+import { memoryStore, type MemoryStore } from '@larder/core'
+import { type CacheEntry } from '@larder/core/adapter'
+import { FILL_WINDOW_MS } from '@larder/core/store'
 
 function entry(bytes = 100, ttlMs = 60_000): CacheEntry {
   const now = Date.now()

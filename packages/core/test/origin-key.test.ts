@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createCache, LarderOptionError, type RequestInfo, type ResolvedRoute } from '@larder/core'
+import { createCache, LarderOptionError, type RequestInfo } from '@larder/core'
+import { type ResolvedRoute } from '@larder/core/adapter'
 
 interface Origin {
   host?: string | undefined

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createCache, memoryStore, type Cache, type Fill, type Outcome, type RequestInfo, type Store } from '@larder/core'
+import { createCache, memoryStore, type Cache, type RequestInfo, type Store } from '@larder/core'
+import { type Fill, type Outcome } from '@larder/core/adapter'
 
 const get = (): RequestInfo => ({ method: 'GET', url: '/k', headers: {}, host: 'example.test', raw: {} })
 const isLeader = (o: Outcome): boolean => o.kind === 'miss' && o.fill !== undefined

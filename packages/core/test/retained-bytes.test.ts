@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createCache, memoryStore, type Cache, type CacheEntry, type MemoryStore, type Outcome, type RequestInfo } from '@larder/core'
+import { createCache, memoryStore, type Cache, type MemoryStore, type RequestInfo } from '@larder/core'
+import { type CacheEntry, type Outcome } from '@larder/core/adapter'
 
 const caches: Cache[] = []
 const stores: MemoryStore[] = []

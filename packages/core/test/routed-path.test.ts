@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { indexPath } from '@larder/core'
+import { indexPath } from '../src/paths.js'
 
 // Each spelling a framework routes to /users/42 is indexed there: absolute-form, a fragment,
 // Fastify's `;` delimiter. Those Express routes to another resource (`42;v=1`, an encoded `#`) are

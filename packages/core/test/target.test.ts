@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createCache, type RequestInfo, type ResolvedRoute } from '@larder/core'
+import { createCache, type RequestInfo } from '@larder/core'
+import { type ResolvedRoute } from '@larder/core/adapter'
 
 function info(url: string, opts: { host?: string; lang?: string; tenant?: string } = {}): RequestInfo {
   return { method: 'GET', url, headers: { 'accept-language': opts.lang }, host: opts.host ?? 'a.test', raw: { tenant: opts.tenant } }

@@ -1,2 +1,2 @@
 export { larder, type LarderMiddleware } from './middleware.js'
-export type { RouteOptions } from '@larder/core'
+export type { RouteOptions } from '@larder/core/adapter'

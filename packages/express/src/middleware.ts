@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import { askForWholeResponse, LarderOptionError, replayHeaders, show, STATUS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core'
+import { askForWholeResponse, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
@@ -93,7 +93,7 @@ function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notMod
   if (res.statusCode !== status) res.statusCode = status
   // A middleware that watches or rewrites headers replaces setHeader; it then sees every one.
   const sink = res.setHeader === setHeader ? NODE_SINK : RESPONSE_SINK
-  replayHeaders(entry, Date.now(), sink, res, statusHeader, STATUS.hit, notModified)
+  replayHeaders(entry, Date.now(), sink, res, statusHeader, OUTCOME_LABELS.hit, notModified)
   if (notModified || method === 'HEAD') res.end()
   else res.end(entry.body)
 }
@@ -122,7 +122,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
         return
       case 'miss':
       case 'bypass':
-        if (statusHeader !== undefined) res.setHeader(statusHeader, STATUS[outcome.kind])
+        if (statusHeader !== undefined) res.setHeader(statusHeader, OUTCOME_LABELS[outcome.kind])
         break
     }
     if (previous !== undefined) previous.outcome = outcome

@@ -1,4 +1,4 @@
-import type { ResolvedRoute } from '@larder/core'
+import type { ResolvedRoute } from '@larder/core/adapter'
 import { larderOptions } from './route-options.js'
 
 /**

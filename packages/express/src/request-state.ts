@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { HeaderSource, Outcome, ResponseHeaders } from '@larder/core'
+import type { HeaderSource, Outcome, ResponseHeaders } from '@larder/core/adapter'
 
 type Phase = 'open' | 'holding' | 'passing'
 export type Method = 'writeHead' | 'write' | 'end'

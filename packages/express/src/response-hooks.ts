@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { connectionClosed } from '@larder/core'
+import { connectionClosed } from '@larder/core/adapter'
 import type { Method, RequestState } from './request-state.js'
 
 /**

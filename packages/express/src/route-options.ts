@@ -1,4 +1,4 @@
-import { clientDirective, type RequestHeaders, type ResolvedRoute } from '@larder/core'
+import { clientDirective, type RequestHeaders, type ResolvedRoute } from '@larder/core/adapter'
 
 /**
  * Which larder options a request will meet once Express has routed it, for a larder that runs

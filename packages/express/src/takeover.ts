@@ -1,4 +1,4 @@
-import type { Cache, MaybePromise, Outcome, RequestInfo, ResolvedRoute } from '@larder/core'
+import type { Cache, MaybePromise, Outcome, RequestInfo, ResolvedRoute } from '@larder/core/adapter'
 
 /**
  * What a larder middleware reaches for a request an earlier larder middleware has handled already:

@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { askForWholeResponse, connectionClosed, LarderOptionError, replayHeaders, show, STATUS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core'
+import { askForWholeResponse, connectionClosed, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { warnAboutEarlierRoutes } from './placement.js'
@@ -90,12 +90,12 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       const entry = outcome.entry
       if (outcome.notModified) {
         void reply.code(304)
-        replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, STATUS.hit, true)
+        replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, OUTCOME_LABELS.hit, true)
         void reply.send()
         return true
       }
       void reply.code(entry.status)
-      replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, STATUS.hit)
+      replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, OUTCOME_LABELS.hit)
       // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
       const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
       // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
@@ -103,7 +103,7 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       return true
     }
     if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
-      if (statusHeader !== undefined) void reply.header(statusHeader, STATUS[outcome.kind])
+      if (statusHeader !== undefined) void reply.header(statusHeader, OUTCOME_LABELS[outcome.kind])
     }
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill

@@ -1,4 +1,4 @@
-import type { RouteOptions } from '@larder/core'
+import type { RouteOptions } from '@larder/core/adapter'
 import type { FastifyRequest, RouteGenericInterface } from 'fastify'
 import type { RouteCacheConfig } from './plugin.js'
 

@@ -1,4 +1,5 @@
-import type { CacheEntry, HeaderValue } from '@larder/core'
+import type { HeaderValue } from '@larder/core/adapter'
+import type { CacheEntry } from '@larder/core/store'
 
 /**
  * The stored form of an entry: one binary string, read in one GET.

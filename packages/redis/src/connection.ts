@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events'
-import { LarderError } from '@larder/core'
+import { LarderError } from '@larder/core/store'
 import { RESP_TYPES } from 'redis'
 import type { Script } from './scripts.js'
 

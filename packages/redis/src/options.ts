@@ -1,4 +1,4 @@
-import { LarderOptionError, parseDuration, type Duration } from '@larder/core'
+import { LarderOptionError, parseDuration, type Duration } from '@larder/core/store'
 import { isCluster, type RedisClient } from './connection.js'
 
 export interface RedisStoreOptions {

@@ -1,4 +1,4 @@
-import { FILL_WINDOW_MS, type CacheEntry, type EntryMeta, type InvalidationTargets, type Store } from '@larder/core'
+import { FILL_WINDOW_MS, type CacheEntry, type EntryMeta, type InvalidationTargets, type Store } from '@larder/core/store'
 import { decodeEntry, encodeEntry } from './codec.js'
 import { Connection, RedisStoreUnavailableError } from './connection.js'
 import { Layout } from './layout.js'

@@ -1,4 +1,5 @@
-import type { CacheEntry, Store } from '@larder/core'
+import type { Store } from '@larder/core'
+import type { CacheEntry } from '@larder/core/adapter'
 import { redisStore } from '@larder/redis'
 import { describeRedis, uniquePrefix, useRedisClusterClient } from '@larder/testkit'
 import { expect, it } from 'vitest'

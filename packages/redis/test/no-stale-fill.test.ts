@@ -1,4 +1,4 @@
-import type { CacheEntry } from '@larder/core'
+import type { CacheEntry } from '@larder/core/adapter'
 import { redisStore, type RedisStore } from '@larder/redis'
 import { closeRedis, connectRedis, describeRedis, uniquePrefix, useRedisClient, type TestRedisClient } from '@larder/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'

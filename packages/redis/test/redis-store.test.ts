@@ -1,5 +1,7 @@
 import { createClient } from 'redis'
-import { FILL_WINDOW_MS, LarderOptionError, type CacheEntry, type Store } from '@larder/core'
+import { LarderOptionError, type Store } from '@larder/core'
+import { type CacheEntry } from '@larder/core/adapter'
+import { FILL_WINDOW_MS } from '@larder/core/store'
 import { redisStore, RedisStoreUnavailableError, type RedisStoreOptions } from '@larder/redis'
 import { describeRedis, uniquePrefix, useRedisClient } from '@larder/testkit'
 import { describe, expect, it } from 'vitest'

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { CacheEntry, EntryMeta, Store } from '@larder/core'
+import type { CacheEntry, EntryMeta, Store } from '@larder/core/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { resolveOptions, type StoreContractOptions } from './options.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { memoryStore } from '@larder/core'
+import { LarderOptionError, memoryStore } from '@larder/core'
 import { describeStoreContract } from '@larder/store-tests'
 
 describe('describeStoreContract options', () => {
@@ -9,6 +9,7 @@ describe('describeStoreContract options', () => {
     expect(() => describeStoreContract('x', store, { expiry: { ttlMs: 0, waitMs: 700 } })).toThrow(/"expiry.ttlMs" .*got 0$/)
     expect(() => describeStoreContract('x', store, { expiry: { ttlMs: 1.5, waitMs: 700 } })).toThrow(/"expiry.ttlMs" .*got 1.5$/)
     expect(() => describeStoreContract('x', store, { expiry: { ttlMs: 1000, waitMs: 1000 } })).toThrow(/"expiry.waitMs" .*longer than expiry.ttlMs.*got 1000$/)
+    expect(() => describeStoreContract('x', store, { expiry: { ttlMs: 0, waitMs: 700 } })).toThrow(LarderOptionError)
   })
 })
 

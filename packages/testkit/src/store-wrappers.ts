@@ -1,4 +1,6 @@
-import { memoryStore, type CacheEntry, type EntryMeta, type InvalidationTargets, type Store } from '@larder/core'
+import { memoryStore, type Store } from '@larder/core'
+import { type CacheEntry } from '@larder/core/adapter'
+import { type EntryMeta, type InvalidationTargets } from '@larder/core/store'
 import { sleep } from './http.js'
 
 /** Makes a store for one test; suites run once per factory. */
