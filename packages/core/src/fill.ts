@@ -7,6 +7,7 @@ import { credentialsOf, headerVeto, PLAIN_HEADERS, responseDecision, type Creden
 import { variantKey } from './key.js'
 import type { Flight, Shared } from './single-flight.js'
 import type { StoreGateway } from './store-gateway.js'
+import { logReason } from './reasons.js'
 import { varyPointer } from './vary.js'
 import type { CacheEntry, HeaderSource, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
@@ -58,6 +59,7 @@ export class Fill {
   private vary = NO_VARY
   private headers = NO_HEADERS
   private watchingClose = false
+  private refusedFor: string | undefined = undefined
   private route: ResolvedRoute
   private credentials: Credentials
   private readonly info: RequestInfo
@@ -93,6 +95,19 @@ export class Fill {
     response.once('close', () => this.abandon())
   }
 
+  /**
+   * Why the response is not stored, once that is known (`no-store`, `status`, `too-large`, …), for
+   * the adapter's reason header; undefined while it may still be.
+   */
+  get refusal(): string | undefined {
+    return this.refusedFor
+  }
+
+  /** The `reasonHeader` option: where the adapter puts `refusal` when it can still add headers. */
+  get reasonHeader(): string | undefined {
+    return this.gateway.config.reasonHeader
+  }
+
   /** Status and headers were accepted and the body is being copied: only then does `finish` need the final headers. */
   get capturing(): boolean {
     return this.state === 'capturing'
@@ -121,6 +136,7 @@ export class Fill {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
     const decision = responseDecision(status, source, response, this.route, this.credentials)
     if (!decision.store) {
+      this.refuse(decision.reason)
       // A refusal for credentials says nothing about other callers; a 5xx is transient.
       if (decision.reason === 'credentials') this.handBack()
       else this.drop(status < 500)
@@ -141,6 +157,7 @@ export class Fill {
     if (bytes.byteLength === 0) return
     this.bytes += bytes.byteLength
     if (this.bytes > this.route.maxBodyBytes) {
+      this.refuse('too-large')
       this.drop(true)
       return
     }
@@ -162,6 +179,7 @@ export class Fill {
     this.state = 'done'
     const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
+      this.refuse(veto)
       this.release(true)
       return false
     }
@@ -169,6 +187,7 @@ export class Fill {
     // when its client left, an upstream that failed mid-body) or miscounted: replayed, it would be a
     // broken response for everyone. It says nothing about the key's next response.
     if (finalHeaders !== undefined && !declaredLengthMatches(this.status, finalHeaders['content-length'], this.bytes)) {
+      this.refuse('length-mismatch')
       this.handBack()
       return false
     }
@@ -177,6 +196,7 @@ export class Fill {
       tags = tagsFor(this.route.tags, this.info.raw, 'tags')
     } catch (e) {
       this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
+      this.refuse('tags-error')
       this.release()
       return false
     }
@@ -189,6 +209,7 @@ export class Fill {
     // way could be served it. Others waiting may ask otherwise; they look again.
     const coding = headers['content-encoding']
     if (coding !== undefined && !acceptsContentEncoding(this.info.headers['accept-encoding'], coding)) {
+      this.refuse('content-encoding')
       this.handBack()
       return false
     }
@@ -220,18 +241,25 @@ export class Fill {
       }
     } catch (e) {
       this.gateway.report(e, { op: 'set', key: this.key }, this.logger)
+      this.refuse('store-error')
       this.release()
       return false
     }
     if (stored) this.gateway.counters.stores++
-    else this.gateway.counters.staleFillsRefused++
+    else {
+      this.gateway.counters.staleFillsRefused++
+      // Invalidated while the handler ran, or refused by a store that could not vouch for the fence.
+      this.refuse('invalidated')
+    }
     this.flight?.filled(shared, stored)
     return stored
   }
 
   /** The response did not complete (client gone, stream error, hijacked, taken over): store nothing. */
   abandon(): void {
-    if (this.state !== 'done') this.handBack()
+    if (this.state === 'done') return
+    this.refuse('incomplete')
+    this.handBack()
   }
 
   /**
@@ -239,7 +267,14 @@ export class Fill {
    * nothing, and treat the key like one whose response cannot be shared.
    */
   decline(): void {
-    if (this.state !== 'done') this.drop(true)
+    if (this.state === 'done') return
+    this.refuse('body-not-captured')
+    this.drop(true)
+  }
+
+  private refuse(reason: string): void {
+    this.refusedFor = reason
+    logReason(this.logger, 'not stored', reason, this.info)
   }
 
   /** Nothing to share, and nothing learnt about the key: those waiting look again rather than each run the handler. */

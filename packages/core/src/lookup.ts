@@ -12,6 +12,7 @@ import type { CacheStats } from './stats.js'
 import type { StoreGateway } from './store-gateway.js'
 import { indexedPath, type RequestTarget } from './target.js'
 import type { CacheEntry, Logger, MaybePromise, RequestInfo } from './types.js'
+import { logReason } from './reasons.js'
 import { isVaryPointer, pointerNames } from './vary.js'
 
 /** One GET/HEAD on its way through the lookup. */
@@ -50,21 +51,21 @@ export class Lookup {
 
   read(info: RequestInfo, route: ResolvedRoute, logger: Logger | undefined): MaybePromise<Outcome> {
     // 1. Whether the cache may answer this request at all.
-    if (!route.enabled) return this.bypass('disabled')
+    if (!route.enabled) return this.bypass('disabled', info, logger)
     const gateway = this.gateway
-    if (gateway.closed) return this.bypass('closed')
+    if (gateway.closed) return this.bypass('closed', info, logger)
     if (gateway.repairDue) {
       gateway.repair()
-      return this.bypass('repairing')
+      return this.bypass('repairing', info, logger)
     }
     const reason = requestBypassReason(info.headers)
-    if (reason !== undefined) return this.bypass(reason)
+    if (reason !== undefined) return this.bypass(reason, info, logger)
     // Only the route's own options decide: a route that does not honour client directives serves
     // them from the cache, whatever other routes do.
     let refresh = false
     if (route.clientCacheControl) {
       const directive = clientDirective(info.headers)
-      if (directive === 'bypass') return this.bypass('client-no-store')
+      if (directive === 'bypass') return this.bypass('client-no-store', info, logger)
       refresh = directive === 'refresh'
     }
 
@@ -74,7 +75,7 @@ export class Lookup {
       target = route.target(info)
     } catch (e) {
       gateway.report(CallbackError.threw('key.custom', e), { op: 'key' }, logger)
-      return this.bypass('key-error')
+      return this.bypass('key-error', info, logger)
     }
     const key = target.key
     const head = info.method === 'HEAD'
@@ -110,7 +111,7 @@ export class Lookup {
     if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
       if (req.credentials === undefined || sharedWith(req.credentials, entry.headers)) return this.hit(entry, req)
       // Stored for anonymous callers and not marked shareable: this caller gets the handler.
-      return this.bypass('credentials')
+      return this.bypass('credentials', req.info, req.logger)
     }
     // The entry lifecycle goes here: a stale entry that may still be served (stale-while-revalidate,
     // stale-if-error) or revalidated with its validators, and a background refresh, are decided
@@ -221,7 +222,7 @@ export class Lookup {
     // A coded entry that varies on Accept-Encoding only reaches requests whose header reads alike;
     // one that does not say it varies reaches every request for its URL, waiters included.
     const coding = entry.headers['content-encoding']
-    if (coding !== undefined && !acceptsContentEncoding(req.info.headers['accept-encoding'], coding)) return this.bypass('content-encoding')
+    if (coding !== undefined && !acceptsContentEncoding(req.info.headers['accept-encoding'], coding)) return this.bypass('content-encoding', req.info, req.logger)
     this.counters.hits++
     return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers) }
   }
@@ -233,21 +234,22 @@ export class Lookup {
 
   private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
     flight?.settle()
-    return this.fail(error, 'mark', req.key, req.logger)
+    return this.fail(error, 'mark', req.key, req.info, req.logger)
   }
 
   private failed(error: unknown, req: Pending): Outcome {
-    return this.fail(error, 'get', req.reading, req.logger)
+    return this.fail(error, 'get', req.reading, req.info, req.logger)
   }
 
-  private fail(error: unknown, op: string, key: string, logger: Logger | undefined): Outcome {
-    if (error instanceof CircuitOpenError) return this.bypass('circuit-open')
+  private fail(error: unknown, op: string, key: string, info: RequestInfo, logger: Logger | undefined): Outcome {
+    if (error instanceof CircuitOpenError) return this.bypass('circuit-open', info, logger)
     this.gateway.report(error, { op, key }, logger)
-    return this.bypass('store-error')
+    return this.bypass('store-error', info, logger)
   }
 
-  bypass(reason: string): Outcome {
+  private bypass(reason: string, info: RequestInfo, logger: Logger | undefined): Outcome {
     this.counters.bypasses++
+    logReason(logger, 'bypass', reason, info)
     return new Bypass(reason, this.counters)
   }
 }

@@ -62,6 +62,12 @@ export interface CacheOptions<R = any> extends RouteOptions<R> {
   /** Response header carrying HIT / MISS / BYPASS, or false for none. Default 'x-cache'. */
   statusHeader?: string | false
   /**
+   * Response header saying why a request bypassed the cache or why its response was not stored
+   * (`credentials`, `no-store`, `status`, …; README: "Why am I always getting MISS?"), or false for
+   * none. For development: the reasons tell how the app is built. Default false.
+   */
+  reasonHeader?: string | false
+  /**
    * After `failures` consecutive store failures, stop calling the store for `cooldown`, then probe it
    * with one call. false disables. Default { failures: 5, cooldown: '1s' }.
    */
@@ -97,12 +103,13 @@ export interface ResolvedCacheConfig {
   readonly lockTimeoutMs: number
   readonly storeTimeoutMs: number
   readonly statusHeader: string | undefined
+  readonly reasonHeader: string | undefined
   readonly onError: ((error: LarderError, context: ErrorContext) => void) | undefined
   readonly breaker: { readonly failures: number; readonly cooldownMs: number } | undefined
 }
 
 const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'allowCookies', 'allowSetCookie', 'clientCacheControl', 'respectCacheControl', 'invalidateParent', 'key'] as const
-const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'onError', 'breaker'] as const
+const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'reasonHeader', 'onError', 'breaker'] as const
 
 export const DEFAULTS = {
   ttl: '5m',
@@ -116,6 +123,16 @@ export const DEFAULTS = {
 } as const
 
 const NO_TAGS: readonly string[] = Object.freeze([])
+
+/** A header-name option: a token, or false for none. */
+function headerName(value: unknown, option: string, fallback: string | undefined, example: string): string | undefined {
+  if (value === false) return undefined
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value)) {
+    throw new LarderOptionError(option, `option "${option}" must be a header name or false (for example ${option}: '${example}'); got ${show(value)}`)
+  }
+  return value.toLowerCase()
+}
 
 function checkKnown(options: object, valid: readonly string[], where: string): void {
   for (const k of Object.keys(options)) {
@@ -183,14 +200,8 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
   if (typeof maxKeyLength !== 'number' || !Number.isInteger(maxKeyLength) || maxKeyLength < 64) {
     throw new LarderOptionError('maxKeyLength', `option "maxKeyLength" must be a whole number of at least 64 (for example maxKeyLength: 512); got ${show(maxKeyLength)}`)
   }
-  let statusHeader: string | undefined = DEFAULTS.statusHeader
-  if (o.statusHeader === false) statusHeader = undefined
-  else if (o.statusHeader !== undefined) {
-    if (typeof o.statusHeader !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(o.statusHeader)) {
-      throw new LarderOptionError('statusHeader', `option "statusHeader" must be a header name or false (for example statusHeader: 'x-cache'); got ${show(o.statusHeader)}`)
-    }
-    statusHeader = o.statusHeader.toLowerCase()
-  }
+  const statusHeader = headerName(o.statusHeader, 'statusHeader', DEFAULTS.statusHeader, 'x-cache')
+  const reasonHeader = headerName(o.reasonHeader, 'reasonHeader', undefined, 'x-cache-reason')
   if (o.onError !== undefined && typeof o.onError !== 'function') {
     throw new LarderOptionError('onError', `option "onError" must be a function such as (err, { op }) => log.warn(err); got ${show(o.onError)}`)
   }
@@ -214,6 +225,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     lockTimeoutMs: parseDuration(o.lockTimeout ?? DEFAULTS.lockTimeout, 'lockTimeout'),
     storeTimeoutMs: parseDuration(o.storeTimeout ?? DEFAULTS.storeTimeout, 'storeTimeout'),
     statusHeader,
+    reasonHeader,
     onError: o.onError,
   }
   const defaultKey = keyFunction(undefined, config, '')

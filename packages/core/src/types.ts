@@ -88,6 +88,10 @@ export interface RequestInfo<R = unknown> {
 /** A pino-style logger (Fastify's `request.log`); errors are reported to it besides `onError`. */
 export interface Logger {
   warn(obj: object, msg: string): void
+  /** Why a request bypassed the cache or its response was not stored (pino's signature). */
+  debug?(obj: object, msg: string): void
+  /** pino's: when it says debug is off, larder builds no debug message. */
+  isLevelEnabled?(level: string): boolean
 }
 
 export interface ErrorContext {

@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import { askForWholeResponse, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
+import { askForWholeResponse, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
@@ -98,6 +98,14 @@ function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notMod
   else res.end(entry.body)
 }
 
+/** The reason header of a bypass or of a HEAD's miss (a GET's miss gets it when its response is refused). */
+function explain(res: ServerResponse, name: string, outcome: MissOutcome | BypassOutcome): void {
+  if (outcome.kind === 'bypass') res.setHeader(name, outcome.reason)
+  else if (outcome.fill === undefined) res.setHeader(name, 'head')
+  // A route's larder took a global larder's bypass over with a miss.
+  else res.removeHeader(name)
+}
+
 /**
  * larder as Express middleware. `app.use(larder(cache))` caches every GET/HEAD and lets every
  * mutation invalidate; on a route, `larder(cache, options)` applies that route's options (and takes
@@ -110,6 +118,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   }
   const route = cache.route(options as RouteOptions | boolean | undefined, 'larder()')
   const statusHeader = cache.config.statusHeader
+  const reasonHeader = cache.config.reasonHeader
 
   type Locals = Record<PropertyKey, unknown> | undefined
   const apply = (method: string, headers: Request['headers'], res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined, app: App, locals: Locals): void => {
@@ -123,6 +132,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
       case 'miss':
       case 'bypass':
         if (statusHeader !== undefined) res.setHeader(statusHeader, OUTCOME_LABELS[outcome.kind])
+        if (reasonHeader !== undefined) explain(res, reasonHeader, outcome)
         break
     }
     if (previous !== undefined) previous.outcome = outcome

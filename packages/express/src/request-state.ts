@@ -42,8 +42,9 @@ export class RequestState {
     this.phase = 'passing'
     const outcome = this.outcome
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
-      if (passedHeaders(writeHeadArgs) === undefined) outcome.fill.startFrom(status, RESPONSE_HEADERS, res)
-      else outcome.fill.start(status, headersWith(res, writeHeadArgs))
+      const fill = outcome.fill
+      const capturing = passedHeaders(writeHeadArgs) === undefined ? fill.startFrom(status, RESPONSE_HEADERS, res) : fill.start(status, headersWith(res, writeHeadArgs))
+      if (!capturing && fill.reasonHeader !== undefined) res.setHeader(fill.reasonHeader, fill.refusal ?? 'not-stored')
     } else if (outcome.kind === 'mutation') {
       const pending = outcome.mutation.complete(status, headersWith(res, writeHeadArgs))
       if (pending !== undefined) {

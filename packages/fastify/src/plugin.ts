@@ -84,6 +84,7 @@ function appendHook<T>(existing: T | T[] | undefined, hook: T): T[] {
 
 function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHookHandler; onSend: onSendHookHandler } {
   const statusHeader = cache.config.statusHeader
+  const reasonHeader = cache.config.reasonHeader
 
   const apply = (request: LarderRequest, reply: FastifyReply, outcome: Outcome, info: RequestInfo): boolean => {
     if (outcome.kind === 'hit') {
@@ -104,6 +105,8 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     }
     if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
       if (statusHeader !== undefined) void reply.header(statusHeader, OUTCOME_LABELS[outcome.kind])
+      // A GET's miss gets its reason when its response is refused (onSend).
+      if (reasonHeader !== undefined && (outcome.kind === 'bypass' || outcome.fill === undefined)) void reply.header(reasonHeader, outcome.kind === 'bypass' ? outcome.reason : 'head')
     }
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill
@@ -133,9 +136,16 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     const fill = request[FILL]
     if (fill == null) return done(null, payload)
     request[FILL] = null
-    if (!fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)) return done(null, payload)
+    if (!fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)) {
+      if (reasonHeader !== undefined) void reply.header(reasonHeader, fill.refusal ?? 'not-stored')
+      return done(null, payload)
+    }
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
-    if (typeof payload === 'string' || payload instanceof Uint8Array) fill.push(payload)
+    if (typeof payload === 'string' || payload instanceof Uint8Array) {
+      fill.push(payload)
+      // The whole body is known before the head goes out: one too large is told here too.
+      if (reasonHeader !== undefined && fill.refusal !== undefined) void reply.header(reasonHeader, fill.refusal)
+    }
     else if (payload != null) {
       // A web stream or a Response: its bytes (and a Response's own status and headers) reach
       // Fastify only after this hook, so what was captured here is not the response.

@@ -1,0 +1,16 @@
+import { debuglog } from 'node:util'
+import type { Logger, RequestInfo } from './types.js'
+
+// Printed with NODE_DEBUG=larder when the adapter has no logger of its own (Express).
+const nodeDebug = debuglog('larder')
+
+/**
+ * Tells why a request bypassed the cache, or why its response was not stored: through the
+ * request's logger at debug level where the framework has one (Fastify), else Node's debug log.
+ * Nothing is formatted unless someone listens.
+ */
+export function logReason(logger: Logger | undefined, what: 'bypass' | 'not stored', reason: string, info: RequestInfo): void {
+  if (logger !== undefined) {
+    if (logger.debug !== undefined && logger.isLevelEnabled?.('debug') !== false) logger.debug({ larder: what, reason }, `larder: ${what} (${reason})`)
+  } else if (nodeDebug.enabled) nodeDebug('%s %s %s (%s)', what, info.method, info.url, reason)
+}

@@ -1,0 +1,3 @@
+import { expressApps, memoryStores, reasonsSuite } from '@larder/testkit'
+
+reasonsSuite(expressApps, memoryStores)

@@ -1,0 +1,3 @@
+import { fastifyApps, memoryStores, reasonsSuite } from '@larder/testkit'
+
+reasonsSuite(fastifyApps, memoryStores)
