@@ -11,6 +11,8 @@ const nodeDebug = debuglog('larder')
  */
 export function logReason(logger: Logger | undefined, what: 'bypass' | 'not stored', reason: string, info: RequestInfo): void {
   if (logger !== undefined) {
-    if (logger.debug !== undefined && logger.isLevelEnabled?.('debug') !== false) logger.debug({ larder: what, reason }, `larder: ${what} (${reason})`)
+    // Only a logger that can say it is at debug level (pino's isLevelEnabled): Fastify's logger when
+    // logging is off has none, and a message built for it on every refused miss would be thrown away.
+    if (logger.debug !== undefined && logger.isLevelEnabled?.('debug') === true) logger.debug({ larder: what, reason }, `larder: ${what} (${reason})`)
   } else if (nodeDebug.enabled) nodeDebug('%s %s %s (%s)', what, info.method, info.url, reason)
 }

@@ -90,7 +90,7 @@ export interface Logger {
   warn(obj: object, msg: string): void
   /** Why a request bypassed the cache or its response was not stored (pino's signature). */
   debug?(obj: object, msg: string): void
-  /** pino's: when it says debug is off, larder builds no debug message. */
+  /** pino's: debug messages go only to a logger that has it and says debug is on. */
   isLevelEnabled?(level: string): boolean
 }
 
