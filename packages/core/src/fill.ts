@@ -82,10 +82,10 @@ export class Fill {
   /**
    * Abandons the fill if `response` closes before the fill is done (client gone, stream destroyed,
    * reply hijacked), so requests waiting on it are released at once rather than at lockTimeout.
-   * Only a fill others may wait on listens: a listener costs several µs per response, and without
-   * waiters there is nobody to release early (whether the connection closed before the response
-   * ended is asked when it ends, see `connectionClosed`). Idempotent, for adapters that see a
-   * request more than once.
+   * Only a fill others may wait on listens: a listener adds to every response it is put on
+   * (bench/README.md), and without waiters there is nobody to release early (whether the
+   * connection closed before the response ended is asked when it ends, see `connectionClosed`).
+   * Idempotent, for adapters that see a request more than once.
    */
   abandonOnClose(response: { once(event: 'close', listener: () => void): unknown }): void {
     if (this.flight === undefined || this.watchingClose) return
