@@ -61,10 +61,6 @@ export class Flight {
     })
   }
 
-  get waiting(): number {
-    return this.waiters.length
-  }
-
   /**
    * The leader read before a write that touched it, and takes no more waiters. With `keepWaiters`
    * (every write is known to this process, so all of them arrived before the write was
