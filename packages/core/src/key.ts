@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { normaliseAcceptEncoding } from './accept-encoding.js'
 import { LarderOptionError, show } from './errors.js'
 import { queryNormaliser, type QueryOption } from './query.js'
-import type { KeyInputs } from './target.js'
 import type { RequestInfo } from './types.js'
 
 export interface KeyOptions<R = any> {
@@ -164,6 +163,9 @@ export function variantKey(primary: string, names: readonly string[], headers: R
   if (key.length > settings.maxKeyLength) key = `${settings.namespace}:GET:#${createHash('sha256').update(key).digest('base64url')}`
   return key
 }
+
+/** What a route's key is computed from. */
+export type KeyInputs = 'url' | 'url+host' | 'request'
 
 /** What a key built with `options` is computed from: a key of the URL alone can be remembered per URL. */
 export function keyInputs(options: KeyOptions | undefined): KeyInputs {

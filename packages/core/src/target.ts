@@ -1,4 +1,4 @@
-import type { KeyFunction } from './key.js'
+import type { KeyFunction, KeyInputs } from './key.js'
 import { indexPath, splitUrl } from './paths.js'
 import type { RequestHeaders, RequestInfo } from './types.js'
 
@@ -13,9 +13,6 @@ export interface RequestTarget {
 
 /** The target of a request; throws what the key function throws. */
 export type TargetFunction = (info: RequestInfo) => RequestTarget
-
-/** What a route's key is computed from. */
-export type KeyInputs = 'url' | 'url+host' | 'request'
 
 /** A remembered target, with every input of its key besides the URL (see originComponent in key.ts). */
 interface Remembered extends RequestTarget {
