@@ -45,7 +45,7 @@ export interface FillRequest {
  * `start` when the status and headers are known, `push` for every body chunk as it passes to the
  * client (capture never delays streaming), then `finish` or, if the response never completed,
  * `abandon`. The entry is written only if the response is storable, fits `maxBodyBytes`, and no
- * invalidation touched it since `mark` was taken (checked by the store, atomically). Created by
+ * invalidation touched it since its `fence` was taken (checked by the store, atomically). Created by
  * `Cache.handle` for a miss; adapters use it as a type.
  */
 export class Fill {
@@ -69,7 +69,8 @@ export class Fill {
     request: FillRequest,
     /** The normalised path the entry is stored under (see indexPath). */
     readonly path: string,
-    private readonly mark: number,
+    /** Where the store's invalidation order stood before the handler ran (Store.mark). */
+    private readonly fence: number,
     private readonly flight: Flight | undefined,
   ) {
     this.key = request.key
@@ -201,7 +202,7 @@ export class Fill {
       storedAt: now,
       expiresAt: now + this.ttlMs,
     }
-    const meta = { path: this.path, tags, since: this.mark }
+    const meta = { path: this.path, tags, since: this.fence }
     const shared: Shared = { entry }
     let stored: boolean
     try {
