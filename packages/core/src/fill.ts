@@ -250,7 +250,7 @@ export class Fill {
     this.flight?.handBack()
   }
 
-  /** `uncacheable`: the response itself ruled out sharing (see Flights.passes). */
+  /** `uncacheable`: the response itself ruled out sharing (see Flights.isExempt). */
   private drop(uncacheable = false): void {
     this.state = 'done'
     this.chunks = NO_CHUNKS

@@ -91,7 +91,7 @@ export class Lookup {
     } catch (e) {
       return this.failed(e, req)
     }
-    if (gateway.remote && !head && this.flights.passes(key)) req.fence = this.fenceEarly(req)
+    if (gateway.remote && !head && this.flights.isExempt(key)) req.fence = this.fenceEarly(req)
     // A local (memory) store answers synchronously, and so does this whole path then: a hit on it
     // must not wait for a promise, which would cost every hit a microtask and its allocations.
     if (!isPromise(found)) return this.decide(found, req, false)
@@ -123,7 +123,7 @@ export class Lookup {
     // would wait on itself until lockTimeout.
     if (flight !== undefined && !isLeader(flight, req.info)) return this.wait(flight, req, again)
     if (req.head) return this.headMiss()
-    if (flight !== undefined || this.flights.passes(req.key)) return this.lead(req, undefined)
+    if (flight !== undefined || this.flights.isExempt(req.key)) return this.lead(req, undefined)
     return this.lead(req, this.flights.begin(req.key, req.info.raw, indexedPath(req.target), req.route.tags))
   }
 

@@ -116,38 +116,38 @@ export class Flight {
 // waves, each behind the one before. They still look the key up, so a response that becomes
 // cacheable is stored and served at once. 5xx responses do not count: an origin recovering from
 // an outage is exactly when a stampede must still be held back.
-const PASS_MS = 5_000
-const MAX_PASSING = 10_000
+const EXEMPT_MS = 5_000
+const MAX_EXEMPT = 10_000
 
 /** The in-flight misses of one cache, by key. Entries leave when their leader settles or times out. */
 export class Flights {
   private readonly byKey = new Map<string, Flight>()
   // Keys exempt from coalescing, until when (ms). Insertion order is expiry order.
-  private readonly passing = new Map<string, number>()
+  private readonly exemptUntil = new Map<string, number>()
   private readonly releaseFn = (flight: Flight, uncacheable: boolean): void => {
     if (this.byKey.get(flight.key) === flight) this.byKey.delete(flight.key)
-    if (uncacheable) this.pass(flight.key)
+    if (uncacheable) this.exempt(flight.key)
   }
 
   get(key: string): Flight | undefined {
     return this.byKey.get(key)
   }
 
-  /** Whether requests for `key` should run without waiting on one another. */
-  passes(key: string): boolean {
-    if (this.passing.size === 0) return false
-    const until = this.passing.get(key)
+  /** Whether `key` is exempt from coalescing: its requests run without waiting on one another. */
+  isExempt(key: string): boolean {
+    if (this.exemptUntil.size === 0) return false
+    const until = this.exemptUntil.get(key)
     if (until === undefined) return false
     if (until > Date.now()) return true
-    this.passing.delete(key)
+    this.exemptUntil.delete(key)
     return false
   }
 
-  private pass(key: string): void {
-    this.passing.delete(key)
+  private exempt(key: string): void {
+    this.exemptUntil.delete(key)
     // Bounded: the oldest exemption goes first, which only means that key coalesces again.
-    if (this.passing.size >= MAX_PASSING) this.passing.delete(this.passing.keys().next().value!)
-    this.passing.set(key, Date.now() + PASS_MS)
+    if (this.exemptUntil.size >= MAX_EXEMPT) this.exemptUntil.delete(this.exemptUntil.keys().next().value!)
+    this.exemptUntil.set(key, Date.now() + EXEMPT_MS)
   }
 
   begin(key: string, leader: unknown, path: string, tags: TagSource<unknown>): Flight {
