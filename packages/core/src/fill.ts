@@ -67,7 +67,7 @@ export class Fill {
   constructor(
     private readonly gateway: StoreGateway,
     request: FillRequest,
-    /** The normalised path the entry is stored under (see indexPath). */
+    /** The index path the entry is stored under (see indexPath). */
     readonly path: string,
     /** Where the store's invalidation order stood before the handler ran (Store.mark). */
     private readonly fence: number,

@@ -10,7 +10,7 @@ import { clientDirective, credentialsOf, requestBypassReason, sharedWith, type C
 import { AGAIN, type Flight, type Flights } from './single-flight.js'
 import type { CacheStats } from './stats.js'
 import type { StoreGateway } from './store-gateway.js'
-import { indexedPath, type RequestTarget } from './target.js'
+import { indexPathOf, type RequestTarget } from './target.js'
 import type { CacheEntry, Logger, MaybePromise, RequestInfo } from './types.js'
 import { isVaryPointer, pointerNames } from './vary.js'
 
@@ -124,7 +124,7 @@ export class Lookup {
     if (flight !== undefined && !isLeader(flight, req.info)) return this.wait(flight, req, again)
     if (req.head) return this.headMiss()
     if (flight !== undefined || this.flights.isExempt(req.key)) return this.lead(req, undefined)
-    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexedPath(req.target), req.route.tags))
+    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexPathOf(req.target), req.route.tags))
   }
 
   /** 5. Waits on another request's miss for its key, and is served its response if it may share it. */
@@ -159,7 +159,7 @@ export class Lookup {
 
   /** 6. Leads a miss: takes its fence (the store's mark, see Store), then the handler's response is the fill's. */
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
-    const path = flight?.path ?? indexedPath(req.target)
+    const path = flight?.indexPath ?? indexPathOf(req.target)
     let fence = req.fence
     if (fence === undefined) {
       try {
@@ -207,7 +207,7 @@ export class Lookup {
   private fenceEarly(req: Pending): MaybePromise<number> | undefined {
     let fence: MaybePromise<number>
     try {
-      fence = this.gateway.call('mark', this.storeFence, req.key, indexedPath(req.target))
+      fence = this.gateway.call('mark', this.storeFence, req.key, indexPathOf(req.target))
     } catch {
       // lead() asks again and reports what fails then.
       return undefined

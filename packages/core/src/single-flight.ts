@@ -30,15 +30,15 @@ export class Flight {
     readonly key: string,
     /** The leader's request (RequestInfo.raw), to tell it apart from requests that may wait. */
     readonly leader: unknown,
-    /** The normalised path and the route's tags its entry will be stored under. */
-    readonly path: string,
+    /** The index path (see indexPath) and the route's tags its entry will be stored under. */
+    readonly indexPath: string,
     readonly tags: TagSource<unknown>,
     private readonly release: (flight: Flight, uncacheable: boolean) => void,
   ) {}
 
   /** Whether an invalidation of `targets` may remove the entry this flight is filling. */
   touchedBy(targets: InvalidationTargets): boolean {
-    if (targets.keys?.includes(this.key) || targets.paths?.includes(this.path)) return true
+    if (targets.keys?.includes(this.key) || targets.paths?.includes(this.indexPath)) return true
     const tags = targets.tags
     if (tags === undefined || tags.length === 0) return false
     // Tags computed from the request are only known when the response is stored.

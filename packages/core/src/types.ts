@@ -22,7 +22,7 @@ export interface CacheEntry {
 
 /** What a store needs besides the entry: the indexes it is invalidated by, and when its fill started. */
 export interface EntryMeta {
-  /** Normalised path (see `indexPath`): invalidating this path removes the entry. */
+  /** The index path (see `indexPath`): invalidating this path removes the entry. */
   path: string
   tags: readonly string[]
   /** The fill's fence: the store's `mark()` taken before the handler ran. */
@@ -32,7 +32,7 @@ export interface EntryMeta {
 export interface InvalidationTargets {
   keys?: readonly string[]
   tags?: readonly string[]
-  /** Normalised paths: every variant (query string, headers) stored under one of them is removed. */
+  /** Index paths (see `indexPath`): every variant (query string, headers) stored under one of them is removed. */
   paths?: readonly string[]
 }
 
