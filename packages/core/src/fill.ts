@@ -123,8 +123,8 @@ export class Fill {
     const decision = responseDecision(status, source, response, this.route, this.credentials)
     if (!decision.store) {
       // A refusal for credentials says nothing about other callers; a 5xx is transient.
-      if (decision.reason === 'credentials') this.handBack()
-      else this.drop(status < 500)
+      if (decision.reason === 'credentials') this.endLookAgain()
+      else this.endRunOwn(status < 500)
       return false
     }
     this.state = 'capturing'
@@ -142,7 +142,7 @@ export class Fill {
     if (bytes.byteLength === 0) return
     this.bytes += bytes.byteLength
     if (this.bytes > this.route.maxBodyBytes) {
-      this.drop(true)
+      this.endRunOwn(true)
       return
     }
     this.chunks.push(bytes)
@@ -157,20 +157,20 @@ export class Fill {
    */
   async finish(finalHeaders?: ResponseHeaders): Promise<boolean> {
     if (this.state !== 'capturing') {
-      this.drop()
+      this.endRunOwn()
       return false
     }
     this.state = 'done'
     const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
-      this.release(true)
+      this.endRunOwn(true)
       return false
     }
     // A body that is not the length its response declared was cut short (a handler that stopped
     // when its client left, an upstream that failed mid-body) or miscounted: replayed, it would be a
     // broken response for everyone. It says nothing about the key's next response.
     if (finalHeaders !== undefined && !declaredLengthMatches(this.status, finalHeaders['content-length'], this.bytes)) {
-      this.handBack()
+      this.endLookAgain()
       return false
     }
     let tags: readonly string[]
@@ -178,7 +178,7 @@ export class Fill {
       tags = tagsFor(this.route.tags, this.info.raw, 'tags')
     } catch (e) {
       this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
-      this.release()
+      this.endRunOwn()
       return false
     }
     const now = Date.now()
@@ -190,7 +190,7 @@ export class Fill {
     // way could be served it. Others waiting may ask otherwise; they look again.
     const coding = headers['content-encoding']
     if (coding !== undefined && !acceptsContentEncoding(this.info.headers['accept-encoding'], coding)) {
-      this.handBack()
+      this.endLookAgain()
       return false
     }
     // Every entry gets a validator, so conditional requests can be answered with 304.
@@ -221,7 +221,7 @@ export class Fill {
       }
     } catch (e) {
       this.gateway.report(e, { op: 'set', key: this.key }, this.logger)
-      this.release()
+      this.endRunOwn()
       return false
     }
     if (stored) this.gateway.counters.stores++
@@ -232,7 +232,7 @@ export class Fill {
 
   /** The response did not complete (client gone, stream error, hijacked, taken over): store nothing. */
   abandon(): void {
-    if (this.state !== 'done') this.handBack()
+    if (this.state !== 'done') this.endLookAgain()
   }
 
   /**
@@ -240,25 +240,28 @@ export class Fill {
    * nothing, and treat the key like one whose response cannot be shared.
    */
   decline(): void {
-    if (this.state !== 'done') this.drop(true)
+    if (this.state !== 'done') this.endRunOwn(true)
   }
 
-  /** Nothing to share, and nothing learnt about the key: those waiting look again rather than each run the handler. */
-  private handBack(): void {
+  // A fill ends in one of three ways, each named for what it does to the requests waiting on it:
+  // - the entry offered to the store (end of `finish`): Flight.filled shares it if it was stored;
+  // - endRunOwn: nothing to share (not storable, too big, a store or tags failure); waiters run
+  //   their own handlers, and with `uncacheable` the key is exempt from coalescing for a while;
+  // - endLookAgain: the response says nothing about the key (refused only for the leader's
+  //   credentials, cut short, coded for a client that refused the coding, never completed);
+  //   waiters look the key up again and one of them leads.
+  // The public ends map onto these: abandon → endLookAgain, decline → endRunOwn(uncacheable).
+
+  private endLookAgain(): void {
     this.state = 'done'
     this.chunks = NO_CHUNKS
-    this.flight?.handBack()
+    this.flight?.lookAgain()
   }
 
   /** `uncacheable`: the response itself ruled out sharing (see Flights.isExempt). */
-  private drop(uncacheable = false): void {
+  private endRunOwn(uncacheable = false): void {
     this.state = 'done'
     this.chunks = NO_CHUNKS
-    this.release(uncacheable)
-  }
-
-  /** Nothing for the waiters: they run their own handlers. */
-  private release(uncacheable = false): void {
-    this.flight?.settle(uncacheable)
+    this.flight?.runOwn(uncacheable)
   }
 }

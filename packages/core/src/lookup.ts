@@ -232,7 +232,7 @@ export class Lookup {
   }
 
   private fenceFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
-    flight?.settle()
+    flight?.runOwn()
     return this.fail(error, 'mark', req.key, req.logger)
   }
 

@@ -19,7 +19,7 @@ export const AGAIN = Symbol('larder.again')
  * stored; otherwise (not cacheable, refused as stale, store failure) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared. When a
  * write in this process overtakes the leader, its waiters get AGAIN at once instead, and so they do
- * when the leader hands back a response that says nothing about the key, or outlasts their wait.
+ * when the leader's response says nothing about the key, or outlasts their wait.
  */
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
@@ -33,7 +33,7 @@ export class Flight {
     /** The index path (see indexPath) and the route's tags its entry will be stored under. */
     readonly indexPath: string,
     readonly tags: TagSource<unknown>,
-    private readonly release: (flight: Flight, uncacheable: boolean) => void,
+    private readonly onEnd: (flight: Flight, uncacheable: boolean) => void,
   ) {}
 
   /** Whether an invalidation of `targets` may remove the entry this flight is filling. */
@@ -51,7 +51,7 @@ export class Flight {
         // A leader this slow should not hold back later arrivals either. Its waiters look again
         // rather than each run the handler: the first leads, and a slow origin sees one more
         // request per lockTimeout instead of one per waiter.
-        this.release(this, false)
+        this.onEnd(this, false)
         resolve(AGAIN)
       }, timeoutMs)
       this.waiters.push((shared) => {
@@ -81,10 +81,10 @@ export class Flight {
   }
 
   /**
-   * Released with nothing to share (not cacheable, too big, a store failure): waiters run their own
+   * Ended with nothing to share (not cacheable, too big, a store failure): waiters run their own
    * handlers. `uncacheable`: the response showed that this key's responses are not meant to be shared.
    */
-  settle(uncacheable = false): void {
+  runOwn(uncacheable = false): void {
     this.end(undefined, uncacheable)
   }
 
@@ -92,14 +92,14 @@ export class Flight {
    * The leader's response says nothing about the key (refused only for the leader's credentials, or
    * never completed): rather than each running its handler, the waiters look again and one leads.
    */
-  handBack(): void {
+  lookAgain(): void {
     this.end(AGAIN, false)
   }
 
   private end(result: Shared | undefined | typeof AGAIN, uncacheable: boolean): void {
     if (this.settled) return
     this.settled = true
-    this.release(this, uncacheable)
+    this.onEnd(this, uncacheable)
     this.wake(result)
   }
 
@@ -124,7 +124,7 @@ export class Flights {
   private readonly byKey = new Map<string, Flight>()
   // Keys exempt from coalescing, until when (ms). Insertion order is expiry order.
   private readonly exemptUntil = new Map<string, number>()
-  private readonly releaseFn = (flight: Flight, uncacheable: boolean): void => {
+  private readonly ended = (flight: Flight, uncacheable: boolean): void => {
     if (this.byKey.get(flight.key) === flight) this.byKey.delete(flight.key)
     if (uncacheable) this.exempt(flight.key)
   }
@@ -151,7 +151,7 @@ export class Flights {
   }
 
   begin(key: string, leader: unknown, path: string, tags: TagSource<unknown>): Flight {
-    const flight = new Flight(key, leader, path, tags, this.releaseFn)
+    const flight = new Flight(key, leader, path, tags, this.ended)
     this.byKey.set(key, flight)
     return flight
   }
