@@ -7,7 +7,8 @@ import { SCRIPTS } from './scripts.js'
 
 /**
  * Invalidation marks outlive the fill window a little, so the window check, not a lost mark, refuses
- * old fills. Each fill's fence (the mark script) renews its bucket's epoch for as long, so no fill still in its window outlives its epoch.
+ * old fills. Each fill's fence (the mark script) renews its bucket's epoch for as long, so no fill
+ * still in its window outlives its epoch.
  */
 const MARK_TTL = String(FILL_WINDOW_MS + 1000)
 const WINDOW_US = String(FILL_WINDOW_MS * 1000)
