@@ -46,7 +46,7 @@ export interface FillRequest {
  * `start` when the status and headers are known, `push` for every body chunk as it passes to the
  * client (capture never delays streaming), then `finish` or, if the response never completed,
  * `abandon`. The entry is written only if the response is storable, fits `maxBodyBytes`, and no
- * invalidation touched it since `mark` was taken (checked by the store, atomically). Created by
+ * invalidation touched it since its `fence` was taken (checked by the store, atomically). Created by
  * `Cache.handle` for a miss; adapters use it as a type.
  */
 export class Fill {
@@ -69,9 +69,10 @@ export class Fill {
   constructor(
     private readonly gateway: StoreGateway,
     request: FillRequest,
-    /** The normalised path the entry is stored under (see indexPath). */
+    /** The index path the entry is stored under (see indexPath). */
     readonly path: string,
-    private readonly mark: number,
+    /** Where the store's invalidation order stood before the handler ran (Store.mark). */
+    private readonly fence: number,
     private readonly flight: Flight | undefined,
   ) {
     this.key = request.key
@@ -84,10 +85,10 @@ export class Fill {
   /**
    * Abandons the fill if `response` closes before the fill is done (client gone, stream destroyed,
    * reply hijacked), so requests waiting on it are released at once rather than at lockTimeout.
-   * Only a fill others may wait on listens: a listener costs several µs per response, and without
-   * waiters there is nobody to release early (whether the connection closed before the response
-   * ended is asked when it ends, see `connectionClosed`). Idempotent, for adapters that see a
-   * request more than once.
+   * Only a fill others may wait on listens: a listener adds to every response it is put on
+   * (bench/README.md), and without waiters there is nobody to release early (whether the
+   * connection closed before the response ended is asked when it ends, see `connectionClosed`).
+   * Idempotent, for adapters that see a request more than once.
    */
   abandonOnClose(response: { once(event: 'close', listener: () => void): unknown }): void {
     if (this.flight === undefined || this.watchingClose) return
@@ -138,8 +139,8 @@ export class Fill {
     if (!decision.store) {
       this.refuse(decision.reason)
       // A refusal for credentials says nothing about other callers; a 5xx is transient.
-      if (decision.reason === 'credentials') this.handBack()
-      else this.drop(status < 500)
+      if (decision.reason === 'credentials') this.endLookAgain()
+      else this.endRunOwn(status < 500)
       return false
     }
     this.state = 'capturing'
@@ -158,7 +159,7 @@ export class Fill {
     this.bytes += bytes.byteLength
     if (this.bytes > this.route.maxBodyBytes) {
       this.refuse('too-large')
-      this.drop(true)
+      this.endRunOwn(true)
       return
     }
     this.chunks.push(bytes)
@@ -173,14 +174,14 @@ export class Fill {
    */
   async finish(finalHeaders?: ResponseHeaders): Promise<boolean> {
     if (this.state !== 'capturing') {
-      this.drop()
+      this.endRunOwn()
       return false
     }
     this.state = 'done'
     const veto = finalHeaders && headerVeto(finalHeaders, this.route)
     if (veto) {
       this.refuse(veto)
-      this.release(true)
+      this.endRunOwn(true)
       return false
     }
     // A body that is not the length its response declared was cut short (a handler that stopped
@@ -188,7 +189,7 @@ export class Fill {
     // broken response for everyone. It says nothing about the key's next response.
     if (finalHeaders !== undefined && !declaredLengthMatches(this.status, finalHeaders['content-length'], this.bytes)) {
       this.refuse('length-mismatch')
-      this.handBack()
+      this.endLookAgain()
       return false
     }
     let tags: readonly string[]
@@ -197,7 +198,7 @@ export class Fill {
     } catch (e) {
       this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
       this.refuse('tags-error')
-      this.release()
+      this.endRunOwn()
       return false
     }
     const now = Date.now()
@@ -210,7 +211,7 @@ export class Fill {
     const coding = headers['content-encoding']
     if (coding !== undefined && !acceptsContentEncoding(this.info.headers['accept-encoding'], coding)) {
       this.refuse('content-encoding')
-      this.handBack()
+      this.endLookAgain()
       return false
     }
     // Every entry gets a validator, so conditional requests can be answered with 304.
@@ -222,7 +223,7 @@ export class Fill {
       storedAt: now,
       expiresAt: now + this.ttlMs,
     }
-    const meta = { path: this.path, tags, since: this.mark }
+    const meta = { path: this.path, tags, since: this.fence }
     const shared: Shared = { entry }
     let stored: boolean
     try {
@@ -242,7 +243,7 @@ export class Fill {
     } catch (e) {
       this.gateway.report(e, { op: 'set', key: this.key }, this.logger)
       this.refuse('store-error')
-      this.release()
+      this.endRunOwn()
       return false
     }
     if (stored) this.gateway.counters.stores++
@@ -259,7 +260,7 @@ export class Fill {
   abandon(): void {
     if (this.state === 'done') return
     this.refuse('incomplete')
-    this.handBack()
+    this.endLookAgain()
   }
 
   /**
@@ -269,7 +270,7 @@ export class Fill {
   decline(): void {
     if (this.state === 'done') return
     this.refuse('body-not-captured')
-    this.drop(true)
+    this.endRunOwn(true)
   }
 
   private refuse(reason: string): void {
@@ -277,22 +278,25 @@ export class Fill {
     logReason(this.logger, 'not stored', reason, this.info)
   }
 
-  /** Nothing to share, and nothing learnt about the key: those waiting look again rather than each run the handler. */
-  private handBack(): void {
+  // A fill ends in one of three ways, each named for what it does to the requests waiting on it:
+  // - the entry offered to the store (end of `finish`): Flight.filled shares it if it was stored;
+  // - endRunOwn: nothing to share (not storable, too big, a store or tags failure); waiters run
+  //   their own handlers, and with `uncacheable` the key is exempt from coalescing for a while;
+  // - endLookAgain: the response says nothing about the key (refused only for the leader's
+  //   credentials, cut short, coded for a client that refused the coding, never completed);
+  //   waiters look the key up again and one of them leads.
+  // The public ends map onto these: abandon → endLookAgain, decline → endRunOwn(uncacheable).
+
+  private endLookAgain(): void {
     this.state = 'done'
     this.chunks = NO_CHUNKS
-    this.flight?.handBack()
+    this.flight?.lookAgain()
   }
 
-  /** `uncacheable`: the response itself ruled out sharing (see Flights.passes). */
-  private drop(uncacheable = false): void {
+  /** `uncacheable`: the response itself ruled out sharing (see Flights.isExempt). */
+  private endRunOwn(uncacheable = false): void {
     this.state = 'done'
     this.chunks = NO_CHUNKS
-    this.release(uncacheable)
-  }
-
-  /** Nothing for the waiters: they run their own handlers. */
-  private release(uncacheable = false): void {
-    this.flight?.settle(uncacheable)
+    this.flight?.runOwn(uncacheable)
   }
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { normaliseAcceptEncoding } from './accept-encoding.js'
 import { LarderOptionError, show } from './errors.js'
 import { queryNormaliser, type QueryOption } from './query.js'
-import type { KeyInputs } from './target.js'
 import type { RequestInfo } from './types.js'
 
 export interface KeyOptions<R = any> {
@@ -103,35 +102,35 @@ function originComponent(info: RequestInfo): string {
  * so distinct requests cannot collide even across routes keyed differently. Keys longer than `maxKeyLength`
  * are replaced by a SHA-256 so a key has a bounded length whatever the request.
  */
-export function keyFunction(options: KeyOptions | undefined, settings: KeySettings, where: string): KeyFunction {
+export function keyFunction(options: KeyOptions | undefined, settings: KeySettings): KeyFunction {
   const o = options ?? {}
   if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-    throw new LarderOptionError(`${where}key`, `option "${where}key" must be an object such as { query: 'all', headers: ['accept-language'] }; got ${show(o)}`)
+    throw new LarderOptionError(`key`, `option "key" must be an object such as { query: 'all', headers: ['accept-language'] }; got ${show(o)}`)
   }
   for (const k of Object.keys(o)) {
     if (!['query', 'headers', 'host', 'custom'].includes(k)) {
-      throw new LarderOptionError(`${where}key.${k}`, `unknown option "${where}key.${k}"; valid ones are query, headers, host, custom (for example key: { headers: ['accept-language'] })`)
+      throw new LarderOptionError(`key.${k}`, `unknown option "key.${k}"; valid ones are query, headers, host, custom (for example key: { headers: ['accept-language'] })`)
     }
   }
-  const normaliseQuery = queryNormaliser(o.query, `${where}key.query`)
+  const normaliseQuery = queryNormaliser(o.query, `key.query`)
   const headers = o.headers ?? []
   if (!Array.isArray(headers) || headers.some((h) => typeof h !== 'string' || h === '')) {
-    throw new LarderOptionError(`${where}key.headers`, `option "${where}key.headers" must be an array of header names such as ['accept-language']; got ${show(headers)}`)
+    throw new LarderOptionError(`key.headers`, `option "key.headers" must be an array of header names such as ['accept-language']; got ${show(headers)}`)
   }
   const headerNames = headers.map((h) => h.toLowerCase())
   const hostOption = o.host as unknown
   const validHosts = Array.isArray(hostOption) && hostOption.length > 0 && hostOption.every((h) => typeof h === 'string' && h !== '')
   if (hostOption !== undefined && typeof hostOption !== 'boolean' && !validHosts) {
     throw new LarderOptionError(
-      `${where}key.host`,
-      `option "${where}key.host" must be true, false or a non-empty array of the hosts that share entries, as clients send them (for example key: { host: ['example.com', 'www.example.com'] }); got ${show(hostOption)}`,
+      `key.host`,
+      `option "key.host" must be true, false or a non-empty array of the hosts that share entries, as clients send them (for example key: { host: ['example.com', 'www.example.com'] }); got ${show(hostOption)}`,
     )
   }
   const useHost = hostOption !== false
   const hostKey = validHosts ? sharedHost(hostOption as string[]) : hostComponent
   const custom = o.custom
   if (custom !== undefined && typeof custom !== 'function') {
-    throw new LarderOptionError(`${where}key.custom`, `option "${where}key.custom" must be a function of the request such as (req) => req.user.id; got ${show(custom)}`)
+    throw new LarderOptionError(`key.custom`, `option "key.custom" must be a function of the request such as (req) => req.user.id; got ${show(custom)}`)
   }
   const prefix = `${settings.namespace}:GET:`
   const { maxKeyLength } = settings
@@ -164,6 +163,9 @@ export function variantKey(primary: string, names: readonly string[], headers: R
   if (key.length > settings.maxKeyLength) key = `${settings.namespace}:GET:#${createHash('sha256').update(key).digest('base64url')}`
   return key
 }
+
+/** What a route's key is computed from. */
+export type KeyInputs = 'url' | 'url+host' | 'request'
 
 /** What a key built with `options` is computed from: a key of the URL alone can be remembered per URL. */
 export function keyInputs(options: KeyOptions | undefined): KeyInputs {

@@ -10,7 +10,7 @@ import { clientDirective, credentialsOf, requestBypassReason, sharedWith, type C
 import { AGAIN, type Flight, type Flights } from './single-flight.js'
 import type { CacheStats } from './stats.js'
 import type { StoreGateway } from './store-gateway.js'
-import { indexedPath, type RequestTarget } from './target.js'
+import { indexPathOf, type RequestTarget } from './target.js'
 import type { CacheEntry, Logger, MaybePromise, RequestInfo } from './types.js'
 import { logReason } from './reasons.js'
 import { isVaryPointer, pointerNames } from './vary.js'
@@ -25,8 +25,8 @@ interface Pending {
   readonly target: RequestTarget
   /** Credentials the route does not key on: only responses shareable with them apply. */
   readonly credentials: Credentials
-  /** Taken with the lookup, for a key expected to miss (see markEarly). */
-  mark: MaybePromise<number> | undefined
+  /** The fence of the fill (see Store.mark), taken with the lookup for a key expected to miss (see fenceEarly). */
+  fence: MaybePromise<number> | undefined
   /** The key of the store read under way, for a failure's report. */
   reading: string
 }
@@ -40,7 +40,7 @@ const ignore = (): void => undefined
 export class Lookup {
   // Bound once: a closure per lookup would be garbage on every request.
   private readonly storeGet = (key: string): MaybePromise<CacheEntry | undefined> => this.gateway.store.get(key)
-  private readonly storeMark = (key: string, path: string): MaybePromise<number> => this.gateway.store.mark(key, path)
+  private readonly storeFence = (key: string, path: string): MaybePromise<number> => this.gateway.store.mark(key, path)
 
   constructor(
     private readonly gateway: StoreGateway,
@@ -79,7 +79,7 @@ export class Lookup {
     }
     const key = target.key
     const head = info.method === 'HEAD'
-    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), mark: undefined, reading: key }
+    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), fence: undefined, reading: key }
     // A client allowed to ask for a fresh copy gets its own handler's response, which refreshes the
     // entry. It does not wait on a miss in flight: that one began before the request, and may be one
     // whose response this very client has read while its entry was still being written.
@@ -92,7 +92,7 @@ export class Lookup {
     } catch (e) {
       return this.failed(e, req)
     }
-    if (gateway.remote && !head && this.flights.passes(key)) req.mark = this.markEarly(req)
+    if (gateway.remote && !head && this.flights.isExempt(key)) req.fence = this.fenceEarly(req)
     // A local (memory) store answers synchronously, and so does this whole path then: a hit on it
     // must not wait for a promise, which would cost every hit a microtask and its allocations.
     if (!isPromise(found)) return this.decide(found, req, false)
@@ -124,14 +124,14 @@ export class Lookup {
     // would wait on itself until lockTimeout.
     if (flight !== undefined && !isLeader(flight, req.info)) return this.wait(flight, req, again)
     if (req.head) return this.headMiss()
-    if (flight !== undefined || this.flights.passes(req.key)) return this.lead(req, undefined)
-    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexedPath(req.target), req.route.tags))
+    if (flight !== undefined || this.flights.isExempt(req.key)) return this.lead(req, undefined)
+    return this.lead(req, this.flights.begin(req.key, req.info.raw, indexPathOf(req.target), req.route.tags))
   }
 
   /** 5. Waits on another request's miss for its key, and is served its response if it may share it. */
   private async wait(flight: Flight, req: Pending, again: boolean): Promise<Outcome> {
-    // Taken before the wait: a miss after it must be marked afresh.
-    req.mark = undefined
+    // Taken before the wait: a miss after it must take its fence afresh.
+    req.fence = undefined
     if (!again) this.counters.coalesced++
     const shared = await flight.wait(this.config.lockTimeoutMs)
     let variant: readonly string[] | undefined
@@ -158,29 +158,29 @@ export class Lookup {
     return this.decide(found, req, true)
   }
 
-  /** 6. Leads a miss: takes the store's mark for it (see Store), then the handler's response is the fill's. */
+  /** 6. Leads a miss: takes its fence (the store's mark, see Store), then the handler's response is the fill's. */
   private lead(req: Pending, flight: Flight | undefined): MaybePromise<Outcome> {
-    const path = flight?.path ?? indexedPath(req.target)
-    let mark = req.mark
-    if (mark === undefined) {
+    const path = flight?.indexPath ?? indexPathOf(req.target)
+    let fence = req.fence
+    if (fence === undefined) {
       try {
-        mark = this.gateway.call('mark', this.storeMark, req.key, path)
+        fence = this.gateway.call('mark', this.storeFence, req.key, path)
       } catch (e) {
-        return this.markFailed(e, req, flight)
+        return this.fenceFailed(e, req, flight)
       }
     }
     // A synchronous store (memory) takes no closures: this runs on every miss.
-    if (!isPromise(mark)) return this.fill(req, flight, path, mark)
-    return mark.then(
-      (m) => this.fill(req, flight, path, m),
-      (e: unknown) => this.markFailed(e, req, flight),
+    if (!isPromise(fence)) return this.fill(req, flight, path, fence)
+    return fence.then(
+      (f) => this.fill(req, flight, path, f),
+      (e: unknown) => this.fenceFailed(e, req, flight),
     )
   }
 
-  private fill(req: Pending, flight: Flight | undefined, path: string, mark: number): Outcome {
+  private fill(req: Pending, flight: Flight | undefined, path: string, fence: number): Outcome {
     this.counters.misses++
     // Only where others may wait: on a key that cannot be shared, the handler's own 304s save work.
-    return new Miss(new Fill(this.gateway, req, path, mark, flight), flight !== undefined, this.counters)
+    return new Miss(new Fill(this.gateway, req, path, fence, flight), flight !== undefined, this.counters)
   }
 
   /** The entry under the request's key, or under its variant's when the key holds a Vary pointer. */
@@ -201,21 +201,21 @@ export class Lookup {
   }
 
   /**
-   * A key whose responses could not be shared lately will most likely miss: its mark is asked for
+   * A key whose responses could not be shared lately will most likely miss: its fence is asked for
    * with the lookup, so a remote store answers both in one round trip instead of two in a row (a
    * local one answers at once either way).
    */
-  private markEarly(req: Pending): MaybePromise<number> | undefined {
-    let mark: MaybePromise<number>
+  private fenceEarly(req: Pending): MaybePromise<number> | undefined {
+    let fence: MaybePromise<number>
     try {
-      mark = this.gateway.call('mark', this.storeMark, req.key, indexedPath(req.target))
+      fence = this.gateway.call('mark', this.storeFence, req.key, indexPathOf(req.target))
     } catch {
       // lead() asks again and reports what fails then.
       return undefined
     }
     // Unused if the lookup hits; a failure is then the lookup's to report.
-    if (isPromise(mark)) mark.catch(ignore)
-    return mark
+    if (isPromise(fence)) fence.catch(ignore)
+    return fence
   }
 
   private hit(entry: CacheEntry, req: Pending): Outcome {
@@ -232,8 +232,8 @@ export class Lookup {
     return new Miss(undefined, false, this.counters)
   }
 
-  private markFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
-    flight?.settle()
+  private fenceFailed(error: unknown, req: Pending, flight: Flight | undefined): Outcome {
+    flight?.runOwn()
     return this.fail(error, 'mark', req.key, req.info, req.logger)
   }
 

@@ -22,7 +22,8 @@ export interface MemoryStoreOptions {
  */
 export const FILL_WINDOW_MS = 60_000
 
-// Fixed per-entry cost of the node, its index slots and the entry object, measured roughly on V8.
+// Fixed per-entry cost of the node, its index slots and the entry object: an estimate, which the
+// bench's memory scenario checks against the heap (bench/README.md).
 const NODE_OVERHEAD = 400
 
 /**
@@ -58,7 +59,7 @@ interface Mark {
 }
 
 // An index slot holds its only node directly and becomes a Set at the second. Most paths have one
-// variant: a Set for each would cost about 150 bytes per entry and one more memory access per removal.
+// variant: a Set for each would add a Set's bytes to every entry and one more memory access per removal.
 type Slot = Node | Set<Node>
 type Index<K> = Map<K, Slot>
 

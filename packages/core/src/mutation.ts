@@ -5,7 +5,7 @@ import type { Flights } from './single-flight.js'
 import type { StoreGateway } from './store-gateway.js'
 import type { InvalidationTargets, Logger, RequestInfo, ResponseHeaders } from './types.js'
 
-/** The normalised path a Location-like header points to, if it is on the request's own origin. */
+/** The index path of what a Location-like header points to, if it is on the request's own origin. */
 function sameOriginPath(value: unknown, info: RequestInfo): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined
   const base = `http://${info.host ?? 'origin.invalid'}`
@@ -26,7 +26,7 @@ function sameOriginPath(value: unknown, info: RequestInfo): string | undefined {
  * by `Cache.handle`; adapters use it as a type.
  */
 export class Mutation {
-  private readonly path: string
+  private readonly indexPath: string
   /** The same request's mutation in another cache, completed with this one (see `alongside`). */
   private other: Mutation | undefined = undefined
 
@@ -38,7 +38,7 @@ export class Mutation {
     private readonly info: RequestInfo,
     private readonly logger: Logger | undefined,
   ) {
-    this.path = indexPath(splitUrl(info.url).path)
+    this.indexPath = indexPath(splitUrl(info.url).path)
   }
 
   /**
@@ -73,9 +73,9 @@ export class Mutation {
 
   private completeHere(status: number, headers: ResponseHeaders | undefined): Promise<void> | undefined {
     if (status < 200 || status >= 400 || !this.route.enabled) return undefined
-    const paths = [this.path]
+    const paths = [this.indexPath]
     if (this.route.invalidateParent) {
-      const parent = parentPath(this.path)
+      const parent = parentPath(this.indexPath)
       if (parent !== undefined) paths.push(parent)
     }
     for (const name of ['location', 'content-location']) {

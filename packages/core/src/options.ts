@@ -228,7 +228,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     reasonHeader,
     onError: o.onError,
   }
-  const defaultKey = keyFunction(undefined, config, '')
+  const defaultKey = keyFunction(undefined, config)
   const base: ResolvedRoute = {
     enabled: true,
     ttlMs: parseDuration(DEFAULTS.ttl, 'ttl'),
@@ -275,9 +275,8 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
       throw new LarderOptionError('key', `option "key" must be an object such as { query: 'all', headers: ['accept-language'] }; got ${show(options.key)}`)
     }
     const allowAuthorized = checkBoolean(options.allowAuthorized, 'allowAuthorized') ?? base.allowAuthorized
-    const keyed = keyOptions as KeyOptions
-    const key = keyChanged ? keyFunction(keyOptions, config, '') : base.key
-    if (allowAuthorized && keyed.custom === undefined && !(keyed.headers ?? []).some((h) => h.toLowerCase() === 'authorization')) {
+    const key = keyChanged ? keyFunction(keyOptions, config) : base.key
+    if (allowAuthorized && keyOptions.custom === undefined && !(keyOptions.headers ?? []).some((h) => h.toLowerCase() === 'authorization')) {
       throw new LarderOptionError(
         'allowAuthorized',
         `option "allowAuthorized" would share one caller's response with every caller: add a key that includes the caller, for example { allowAuthorized: true, key: { custom: (req) => req.user.id } } or key: { headers: ['authorization'] }`,

@@ -4,7 +4,8 @@
  * percent-encoding, trailing slash, matrix parameters), because frameworks route `/Users/42/`,
  * `/users/%34%32`, `http://host/users/42` and (Fastify's useSemicolonDelimiter) `/users/42;v=1`
  * to the same handler as `/users/42`. Normalising too much only invalidates more; too little would
- * leave stale data.
+ * leave stale data. The result is a path's *index path*: the path as invalidations name it, which
+ * entries are stored and invalidated under.
  */
 export function indexPath(rawPath: string): string {
   let p = routedPath(rawPath)
@@ -46,11 +47,11 @@ export function routedPath(rawPath: string): string {
   return rawPath.slice(authority[0].length) || '/'
 }
 
-/** The collection a resource belongs to: `/users/42` → `/users`. The root has no parent. */
-export function parentPath(normalised: string): string | undefined {
-  const i = normalised.lastIndexOf('/')
+/** The collection an index path belongs to: `/users/42` → `/users`. The root has no parent. */
+export function parentPath(path: string): string | undefined {
+  const i = path.lastIndexOf('/')
   if (i <= 0) return undefined
-  return normalised.slice(0, i)
+  return path.slice(0, i)
 }
 
 /** Splits a request target into path and raw query (without '?'). */

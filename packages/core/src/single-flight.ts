@@ -19,7 +19,7 @@ export const AGAIN = Symbol('larder.again')
  * stored; otherwise (not cacheable, refused as stale, store failure) it gets undefined and
  * runs its own handler, so nobody is served a response that was not meant to be shared. When a
  * write in this process overtakes the leader, its waiters get AGAIN at once instead, and so they do
- * when the leader hands back a response that says nothing about the key, or outlasts their wait.
+ * when the leader's response says nothing about the key, or outlasts their wait.
  */
 export class Flight {
   private waiters: Array<(shared: Shared | undefined | typeof AGAIN) => void> = []
@@ -30,15 +30,15 @@ export class Flight {
     readonly key: string,
     /** The leader's request (RequestInfo.raw), to tell it apart from requests that may wait. */
     readonly leader: unknown,
-    /** The normalised path and the route's tags its entry will be stored under. */
-    readonly path: string,
+    /** The index path (see indexPath) and the route's tags its entry will be stored under. */
+    readonly indexPath: string,
     readonly tags: TagSource<unknown>,
-    private readonly release: (flight: Flight, uncacheable: boolean) => void,
+    private readonly onEnd: (flight: Flight, uncacheable: boolean) => void,
   ) {}
 
   /** Whether an invalidation of `targets` may remove the entry this flight is filling. */
   touchedBy(targets: InvalidationTargets): boolean {
-    if (targets.keys?.includes(this.key) || targets.paths?.includes(this.path)) return true
+    if (targets.keys?.includes(this.key) || targets.paths?.includes(this.indexPath)) return true
     const tags = targets.tags
     if (tags === undefined || tags.length === 0) return false
     // Tags computed from the request are only known when the response is stored.
@@ -51,7 +51,7 @@ export class Flight {
         // A leader this slow should not hold back later arrivals either. Its waiters look again
         // rather than each run the handler: the first leads, and a slow origin sees one more
         // request per lockTimeout instead of one per waiter.
-        this.release(this, false)
+        this.onEnd(this, false)
         resolve(AGAIN)
       }, timeoutMs)
       this.waiters.push((shared) => {
@@ -59,10 +59,6 @@ export class Flight {
         resolve(shared)
       })
     })
-  }
-
-  get waiting(): number {
-    return this.waiters.length
   }
 
   /**
@@ -85,10 +81,10 @@ export class Flight {
   }
 
   /**
-   * Released with nothing to share (not cacheable, too big, a store failure): waiters run their own
+   * Ended with nothing to share (not cacheable, too big, a store failure): waiters run their own
    * handlers. `uncacheable`: the response showed that this key's responses are not meant to be shared.
    */
-  settle(uncacheable = false): void {
+  runOwn(uncacheable = false): void {
     this.end(undefined, uncacheable)
   }
 
@@ -96,14 +92,14 @@ export class Flight {
    * The leader's response says nothing about the key (refused only for the leader's credentials, or
    * never completed): rather than each running its handler, the waiters look again and one leads.
    */
-  handBack(): void {
+  lookAgain(): void {
     this.end(AGAIN, false)
   }
 
   private end(result: Shared | undefined | typeof AGAIN, uncacheable: boolean): void {
     if (this.settled) return
     this.settled = true
-    this.release(this, uncacheable)
+    this.onEnd(this, uncacheable)
     this.wake(result)
   }
 
@@ -120,42 +116,42 @@ export class Flight {
 // waves, each behind the one before. They still look the key up, so a response that becomes
 // cacheable is stored and served at once. 5xx responses do not count: an origin recovering from
 // an outage is exactly when a stampede must still be held back.
-const PASS_MS = 5_000
-const MAX_PASSING = 10_000
+const EXEMPT_MS = 5_000
+const MAX_EXEMPT = 10_000
 
 /** The in-flight misses of one cache, by key. Entries leave when their leader settles or times out. */
 export class Flights {
   private readonly byKey = new Map<string, Flight>()
   // Keys exempt from coalescing, until when (ms). Insertion order is expiry order.
-  private readonly passing = new Map<string, number>()
-  private readonly releaseFn = (flight: Flight, uncacheable: boolean): void => {
+  private readonly exemptUntil = new Map<string, number>()
+  private readonly ended = (flight: Flight, uncacheable: boolean): void => {
     if (this.byKey.get(flight.key) === flight) this.byKey.delete(flight.key)
-    if (uncacheable) this.pass(flight.key)
+    if (uncacheable) this.exempt(flight.key)
   }
 
   get(key: string): Flight | undefined {
     return this.byKey.get(key)
   }
 
-  /** Whether requests for `key` should run without waiting on one another. */
-  passes(key: string): boolean {
-    if (this.passing.size === 0) return false
-    const until = this.passing.get(key)
+  /** Whether `key` is exempt from coalescing: its requests run without waiting on one another. */
+  isExempt(key: string): boolean {
+    if (this.exemptUntil.size === 0) return false
+    const until = this.exemptUntil.get(key)
     if (until === undefined) return false
     if (until > Date.now()) return true
-    this.passing.delete(key)
+    this.exemptUntil.delete(key)
     return false
   }
 
-  private pass(key: string): void {
-    this.passing.delete(key)
+  private exempt(key: string): void {
+    this.exemptUntil.delete(key)
     // Bounded: the oldest exemption goes first, which only means that key coalesces again.
-    if (this.passing.size >= MAX_PASSING) this.passing.delete(this.passing.keys().next().value!)
-    this.passing.set(key, Date.now() + PASS_MS)
+    if (this.exemptUntil.size >= MAX_EXEMPT) this.exemptUntil.delete(this.exemptUntil.keys().next().value!)
+    this.exemptUntil.set(key, Date.now() + EXEMPT_MS)
   }
 
   begin(key: string, leader: unknown, path: string, tags: TagSource<unknown>): Flight {
-    const flight = new Flight(key, leader, path, tags, this.releaseFn)
+    const flight = new Flight(key, leader, path, tags, this.ended)
     this.byKey.set(key, flight)
     return flight
   }

@@ -167,6 +167,8 @@ export class StoreGateway {
   /** Stops repairing and closes the store. */
   async close(): Promise<void> {
     this.closed = true
+    // A closed cache writes no more: a cache left alone on the store sees every write again.
+    if (!this.remote) localUsers.set(this.store, localUsers.get(this.store)! - 1)
     if (this.repairTimer !== undefined) clearTimeout(this.repairTimer)
     try {
       await this.store.close()

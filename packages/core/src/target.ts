@@ -1,4 +1,4 @@
-import type { KeyFunction } from './key.js'
+import type { KeyFunction, KeyInputs } from './key.js'
 import { indexPath, splitUrl } from './paths.js'
 import type { RequestHeaders, RequestInfo } from './types.js'
 
@@ -7,15 +7,12 @@ export interface RequestTarget {
   readonly key: string
   /** The path as received. */
   readonly path: string
-  /** The path as invalidations name it (indexPath), once known. */
-  indexed: string | undefined
+  /** The index path (see indexPath), once known. */
+  indexPath: string | undefined
 }
 
 /** The target of a request; throws what the key function throws. */
 export type TargetFunction = (info: RequestInfo) => RequestTarget
-
-/** What a route's key is computed from. */
-export type KeyInputs = 'url' | 'url+host' | 'request'
 
 /** A remembered target, with every input of its key besides the URL (see originComponent in key.ts). */
 interface Remembered extends RequestTarget {
@@ -35,7 +32,7 @@ function remember(target: RequestTarget, info: RequestInfo): Remembered {
   return {
     key: target.key,
     path: target.path,
-    indexed: indexPath(target.path),
+    indexPath: indexPath(target.path),
     host: info.host,
     protocol: info.protocol,
     forwardedHost: h['x-forwarded-host'],
@@ -68,9 +65,9 @@ function sameOrigin(known: Remembered, info: RequestInfo): boolean {
 const MEMO_SIZE = 1000
 const MEMO_URL_LENGTH = 512
 
-/** The path as invalidations name it, computed once per target. */
-export function indexedPath(target: RequestTarget): string {
-  return (target.indexed ??= indexPath(target.path))
+/** The index path of a target (see indexPath), computed once per target. */
+export function indexPathOf(target: RequestTarget): string {
+  return (target.indexPath ??= indexPath(target.path))
 }
 
 /**
@@ -83,7 +80,7 @@ export function indexedPath(target: RequestTarget): string {
 export function targetFunction(key: KeyFunction, inputs: KeyInputs): TargetFunction {
   const compute = (info: RequestInfo): RequestTarget => {
     const { path, query } = splitUrl(info.url)
-    return { key: key(info, path, query), path, indexed: undefined }
+    return { key: key(info, path, query), path, indexPath: undefined }
   }
   if (inputs === 'request') return compute
   const byHost = inputs === 'url+host'

@@ -22,17 +22,17 @@ export interface CacheEntry {
 
 /** What a store needs besides the entry: the indexes it is invalidated by, and when its fill started. */
 export interface EntryMeta {
-  /** Normalised path (see `indexPath`): invalidating this path removes the entry. */
+  /** The index path (see `indexPath`): invalidating this path removes the entry. */
   path: string
   tags: readonly string[]
-  /** The store's `mark()` taken before the handler ran. */
+  /** The fill's fence: the store's `mark()` taken before the handler ran. */
   since: number
 }
 
 export interface InvalidationTargets {
   keys?: readonly string[]
   tags?: readonly string[]
-  /** Normalised paths: every variant (query string, headers) stored under one of them is removed. */
+  /** Index paths (see `indexPath`): every variant (query string, headers) stored under one of them is removed. */
   paths?: readonly string[]
 }
 
@@ -40,13 +40,13 @@ export interface InvalidationTargets {
  * The seam between the engine and a storage backend. A store keeps bytes and indexes; every HTTP
  * decision stays in the engine. Methods may answer synchronously (memory) or with a promise (network).
  *
- * The fill-race contract: `mark(key, path)` returns a position in the store's own invalidation
- * order, taken before the handler runs (a store may take it from the clock of the node that will
+ * The fill-race contract: `mark(key, path)` returns a fill's fence, a position in the store's own
+ * invalidation order, taken before the handler runs (a store may take it from the clock of the node that will
  * hold the entry); `set()` must refuse (return false) an entry whose key, path or any tag was
- * invalidated after that mark, and must do the check and the write atomically. That is what keeps
+ * invalidated after that fence, and must do the check and the write atomically. That is what keeps
  * a slow miss that read old data from storing it after a write invalidated it.
  *
- * `clear()` removes every entry of the store and refuses every fill marked before it.
+ * `clear()` removes every entry of the store and refuses every fill whose fence was taken before it.
  */
 export interface Store {
   readonly name: string
@@ -58,6 +58,10 @@ export interface Store {
    */
   readonly local?: boolean
   get(key: string): MaybePromise<CacheEntry | undefined>
+  /**
+   * A fill's fence: where the store's invalidation order stands now (see the fill-race contract
+   * above). Not an invalidation mark, which is what `invalidate` records per key, path and tag.
+   */
   mark(key: string, path: string): MaybePromise<number>
   set(key: string, entry: CacheEntry, meta: EntryMeta): MaybePromise<boolean>
   /** Removes every entry matching any target; answers how many were removed. */

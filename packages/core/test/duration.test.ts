@@ -29,8 +29,4 @@ describe('parseDuration', () => {
     expect(message).toMatch(/'5m'/)
     expect((error as LarderOptionError).option).toBe('ttl')
   })
-
-  it('accepts zero where zero means off', () => {
-    expect(parseDuration(0, 'staleWhileRevalidate', true)).toBe(0)
-  })
 })

@@ -102,6 +102,29 @@ describe('waiters of a miss that writes overtake, with a memory store only this 
     expect(await respond(fillOf(leader), '{"v":"old"}')).toBe(false)
     expect(isLeader(await waiter)).toBe(true)
   })
+
+  it('once the second cache closes, the first sees every write again and its waiters get the old miss\'s response', async () => {
+    const inner = memoryStore()
+    // The store outlives the cache that closes (a memory store closes with either cache).
+    const store: Store = {
+      name: 'memory',
+      local: true,
+      get: (key) => inner.get(key),
+      mark: (key, path) => inner.mark(key, path),
+      set: (key, entry, meta) => inner.set(key, entry, meta),
+      invalidate: (targets) => inner.invalidate(targets),
+      clear: () => inner.clear(),
+      close: () => {},
+    }
+    const cache = createCache({ store })
+    await createCache({ store }).close()
+    const { leader, waiter } = await leaderAndWaiter(cache)
+    await cache.invalidate({ paths: ['/k'] })
+    expect(await respond(fillOf(leader), '{"v":"old"}')).toBe(false)
+    const answer = await waiter
+    expect(answer.kind).toBe('hit')
+    expect((answer as Extract<Outcome, { kind: 'hit' }>).entry.body.toString()).toBe('{"v":"old"}')
+  })
 })
 
 describe('waiters of a leader that outlasts lockTimeout', () => {

@@ -15,27 +15,27 @@ describe('Flights: exemption from coalescing', () => {
 
   it('a leader released as uncacheable exempts its key for 5 s, then the key coalesces again', () => {
     const flights = new Flights()
-    begin(flights, 'k').settle(true)
-    expect(flights.passes('k')).toBe(true)
+    begin(flights, 'k').runOwn(true)
+    expect(flights.isExempt('k')).toBe(true)
     vi.advanceTimersByTime(4_999)
-    expect(flights.passes('k')).toBe(true)
+    expect(flights.isExempt('k')).toBe(true)
     vi.advanceTimersByTime(2)
-    expect(flights.passes('k')).toBe(false)
+    expect(flights.isExempt('k')).toBe(false)
   })
 
   it('a leader released for any other reason (nothing stored, a 5xx, a timeout) exempts nothing', () => {
     const flights = new Flights()
-    begin(flights, 'k').settle()
-    expect(flights.passes('k')).toBe(false)
+    begin(flights, 'k').runOwn()
+    expect(flights.isExempt('k')).toBe(false)
     expect(flights.size).toBe(0)
   })
 
   it('keeps at most 10,000 exemptions, dropping the oldest', () => {
     const flights = new Flights()
-    for (let i = 0; i <= 10_000; i++) begin(flights, `k${i}`).settle(true)
-    expect(flights.passes('k0')).toBe(false)
-    expect(flights.passes('k1')).toBe(true)
-    expect(flights.passes('k10000')).toBe(true)
+    for (let i = 0; i <= 10_000; i++) begin(flights, `k${i}`).runOwn(true)
+    expect(flights.isExempt('k0')).toBe(false)
+    expect(flights.isExempt('k1')).toBe(true)
+    expect(flights.isExempt('k10000')).toBe(true)
   })
 })
 
@@ -71,7 +71,7 @@ describe('Flights: a write overtakes the misses it touches', () => {
     flights.overtake({ paths: ['/e'] }, false)
     expect(await waiting).toBe(AGAIN)
     const fresh = begin(flights, 'e')
-    old.settle()
+    old.runOwn()
     expect(flights.get('e')).toBe(fresh)
   })
 

@@ -20,7 +20,7 @@ describe('request targets', () => {
     expect(first.key).toBe('ns:GET:/users/1?a=1&b=2|@a.test')
     expect(route.target(info('/users/1?b=2&a=1'))).toBe(first)
     expect(first.path).toBe('/users/1')
-    expect(first.indexed).toBe('/users/1')
+    expect(first.indexPath).toBe('/users/1')
   })
 
   it('follow the host when the key has it, and ignore it when it does not', () => {

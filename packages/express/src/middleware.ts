@@ -88,8 +88,8 @@ function appOf(req: Request): App {
 
 function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
   const status = notModified ? 304 : entry.status
-  // A store to an Express response misses V8's inline cache (about 17,000 instructions, callgrind);
-  // a load costs a tenth of that, and the status is nearly always 200 already.
+  // A store to an Express response misses V8's inline cache and costs far more than a load
+  // (bench/README.md), and the status is nearly always 200 already.
   if (res.statusCode !== status) res.statusCode = status
   // A middleware that watches or rewrites headers replaces setHeader; it then sees every one.
   const sink = res.setHeader === setHeader ? NODE_SINK : RESPONSE_SINK
@@ -148,7 +148,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const larderMiddleware = function larderMiddleware(req: Request, res: Response, next: NextFunction): void {
     // Each property of an Express request or response is read once: Express gives the objects of
     // every request new shapes, so each read is a megamorphic lookup that often misses V8's stub
-    // cache (about 1,500 instructions, measured with callgrind), more than most of what larder does.
+    // cache, more than most of what larder does (bench/README.md).
     const locals = res.locals as Locals
     const app = appOf(req)
     const headers = req.headers

@@ -43,8 +43,8 @@ const BINARY = { [RESP_TYPES.BLOB_STRING]: Buffer } as const
 // Commands sent in one window share an abort signal, aborted once the youngest of them has waited
 // commandTimeout: an unwritten command is dropped after commandTimeout to 1.25 × commandTimeout.
 // node-redis's own per-command timeout creates an AbortSignal.timeout for every command, whose
-// timer fires later even when the reply came long before: on a Redis hit that was about 4 µs of
-// a 30 µs request (DOMException, abort dispatch, timers).
+// timer fires later even when the reply came long before, a noticeable share of a Redis hit
+// (DOMException, abort dispatch, timers; bench/README.md).
 const WINDOWS_PER_TIMEOUT = 4
 
 /** The sendCommand options of one window: one for text replies, one for binary. */

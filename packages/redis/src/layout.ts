@@ -6,7 +6,7 @@
  *
  *   {p:b}:e:<key>    entry (binary string, PX = TTL)
  *   {p:b}:all        sorted set: every entry key of the bucket, scored by expiry (ms, server clock)
- *   {p:b}:p:<path>   sorted set: the bucket's entries stored under a normalised path
+ *   {p:b}:p:<path>   sorted set: the bucket's entries stored under an index path
  *   {p:b}:t:<tag>    sorted set: the bucket's entries carrying a tag
  *   {p:b}:mk:<key>   invalidation marks: server time (µs) of the last invalidation of a key,
  *   {p:b}:mp:<path>  path or tag, kept for the fill window

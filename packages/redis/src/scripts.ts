@@ -8,8 +8,8 @@ import { VERSION } from './codec.js'
  * layout in `layout.ts` from a bucket's base `{prefix:bucket}:`. Keys found while running (entries listed by an index, indexes named in an entry's header) cannot be
  * declared up front; they are in the same slot, which is what Redis Cluster requires.
  *
- * Times are the server's `TIME` in microseconds (exact in a double until the year 2255), so marks
- * and fill marks are compared on the clock of the node that holds them.
+ * Times are the server's `TIME` in microseconds (exact in a double until the year 2255), so invalidation
+ * marks and fill fences are compared on the clock of the node that holds them.
  *
  * Every script declares its flags (Redis 7), because what a full Redis (maxmemory reached under
  * `noeviction`) may run decides consistency: a script without flags is only checked at its first
@@ -51,8 +51,8 @@ end
 /**
  * mark: answers the node's TIME and keeps the epochs of the buckets named: renews each, or creates
  * it (one microsecond before now) if it was lost. A fill is accepted only while the epoch of its
- * bucket, older than its mark, survives, so a flush or restart that loses the invalidation marks
- * also refuses every fill marked before it.
+ * bucket, older than its fence, survives, so a flush or restart that loses the invalidation marks
+ * also refuses every fill fenced before it.
  * KEYS: epochs. ARGV: epoch TTL (ms, at least the fill window, so a live fill's epoch never expires).
  */
 const MARK = `
@@ -65,8 +65,8 @@ return t
 `
 
 /**
- * set: refuses (0) if the fill mark is older than the fill window, if the bucket's epoch is gone
- * or not older than the mark (the marks a write left may have been lost since, or a clear came
+ * set: refuses (0) if the fill fence is older than the fill window, if the bucket's epoch is gone
+ * or not older than the fence (the marks a write left may have been lost since, or a clear came
  * after), or if the key, the path or a tag was invalidated at or after it; else replaces the entry
  * and indexes it (1). Past the variant bound, the path's variants in this bucket that expire first
  * go, so one path cannot make an invalidation as long as an attacker likes.
@@ -80,8 +80,8 @@ local now = now_us()
 if now - since >= tonumber(ARGV[5]) then return 0 end
 local epoch = redis.call('GET', KEYS[4])
 if not epoch then
-  -- Lost, or never made in this bucket (a Vary variant hashed away from the key that was marked):
-  -- made now, it refuses this fill and those marked before, and accepts the next.
+  -- Lost, or never made in this bucket (a Vary variant hashed away from the key that was fenced):
+  -- made now, it refuses this fill and those fenced before, and accepts the next.
   redis.call('SET', KEYS[4], string.format('%d', now - 1), 'PX', ARGV[8])
   return 0
 end
@@ -155,7 +155,7 @@ return removed
 `
 
 /**
- * clear: for one or more buckets, moves the epoch to now (refusing every fill marked before it) and
+ * clear: for one or more buckets, moves the epoch to now (refusing every fill fenced before it) and
  * removes up to ARGV[2] entries per bucket; answers how many are left, so the caller repeats until
  * 0 without blocking Redis for long.
  * KEYS, per bucket: all, epoch. ARGV: epoch TTL (ms), batch size, then the buckets' bases.

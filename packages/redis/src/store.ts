@@ -6,15 +6,16 @@ import { resolveOptions, type RedisStoreOptions } from './options.js'
 import { SCRIPTS } from './scripts.js'
 
 /**
- * Marks outlive the fill window a little, so the window check, not a lost mark, refuses old fills.
- * Each mark renews its bucket's epoch for as long, so no fill still in its window outlives its epoch.
+ * Invalidation marks outlive the fill window a little, so the window check, not a lost mark, refuses
+ * old fills. Each fill's fence (the mark script) renews its bucket's epoch for as long, so no fill
+ * still in its window outlives its epoch.
  */
 const MARK_TTL = String(FILL_WINDOW_MS + 1000)
 const WINDOW_US = String(FILL_WINDOW_MS * 1000)
 /**
- * How often a store with several buckets renews every bucket's epoch. A fill's own mark renews only
+ * How often a store with several buckets renews every bucket's epoch. A fill's own fence renews only
  * its key's bucket, but a Vary variant's entry may hash to another, which must then have an epoch
- * older than the mark; the renewal keeps one there (well within MARK_TTL) while any process runs.
+ * older than the fence; the renewal keeps one there (well within MARK_TTL) while any process runs.
  */
 const EPOCH_RENEWAL_MS = 20_000
 /** Entries a clear() script removes per bucket and call, so one call never blocks Redis for long. */
@@ -61,8 +62,8 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The server time (µs) of the node holding the key's bucket: invalidation marks there are stamped
-   * by the same clock. It also renews the bucket's epoch (see `scripts.ts`), which `set` requires.
+   * A fill's fence: the server time (µs) of the node holding the key's bucket, by whose clock its
+   * invalidation marks are stamped. It also renews the bucket's epoch (see `scripts.ts`), which `set` requires.
    */
   async mark(key: string, _path?: string): Promise<number> {
     this.assertOpen()
@@ -118,7 +119,7 @@ export class RedisStore implements Store {
     return counts.reduce((n, c) => n + c, 0)
   }
 
-  /** Removes every entry (in batches, every bucket at once) and refuses every fill marked before. */
+  /** Removes every entry (in batches, every bucket at once) and refuses every fill fenced before. */
   async clear(): Promise<void> {
     this.assertOpen()
     const l = this.layout

@@ -68,7 +68,3 @@ export class RedisCluster {
     throw new Error('the cluster did not reach cluster_state:ok within 30s')
   }
 }
-
-export function startRedisCluster(masters = 3): Promise<RedisCluster> {
-  return RedisCluster.start(masters)
-}

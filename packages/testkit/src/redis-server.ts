@@ -190,8 +190,3 @@ export class RedisServer {
     })
   }
 }
-
-/** Starts a redis-server on a free port (see RedisServer). */
-export function startRedisServer(options?: RedisServerOptions): Promise<RedisServer> {
-  return RedisServer.start(options)
-}
