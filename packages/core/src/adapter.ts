@@ -2,7 +2,7 @@
 // (see "Writing an adapter" in the README). Adapters never construct Fill or Mutation: a cache's
 // `handle` hands them out in its outcomes.
 export { OUTCOME_LABELS, type Cache } from './cache.js'
-export type { BypassOutcome, HitOutcome, MissOutcome, MutationOutcome, Outcome, PassOutcome } from './outcome.js'
+export { outcomeReason, type BypassOutcome, type HitOutcome, type MissOutcome, type MutationOutcome, type Outcome, type PassOutcome } from './outcome.js'
 export type { Fill } from './fill.js'
 export type { Mutation } from './mutation.js'
 export type { RouteOptions, ResolvedRoute, ResolvedCacheConfig } from './options.js'

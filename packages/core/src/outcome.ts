@@ -52,6 +52,16 @@ export type Outcome = HitOutcome | MissOutcome | BypassOutcome | MutationOutcome
 
 export const PASS: PassOutcome = { kind: 'pass' }
 
+/**
+ * What the `reasonHeader` says when the outcome is reached: a bypass's reason, 'head' for a HEAD's
+ * miss (no body to store); undefined for a GET's miss, whose reason is its fill's `refusal` once
+ * the response is refused.
+ */
+export function outcomeReason(outcome: MissOutcome | BypassOutcome): string | undefined {
+  if (outcome.kind === 'bypass') return outcome.reason
+  return outcome.fill === undefined ? 'head' : undefined
+}
+
 // The outcomes a cache counts or may be asked about (Cache.owns) carry the stats of the cache
 // that reached them.
 

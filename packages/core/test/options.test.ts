@@ -26,6 +26,8 @@ describe('option validation at setup', () => {
     [{ lockTimeout: 0 }, 'lockTimeout', /'5m'/],
     [{ breaker: { failures: 0 } }, 'breaker.failures', /failures: 5/],
     [{ statusHeader: 'x cache' }, 'statusHeader', /'x-cache'/],
+    [{ reasonHeader: 'why?' }, 'reasonHeader', /'x-cache-reason'/],
+    [{ reasonHeader: true }, 'reasonHeader', /got true/],
   ])('%j names %s and shows a valid example', (options, option, example) => {
     const e = errorOf(() => createCache(options as never))
     expect(e.option).toBe(option)

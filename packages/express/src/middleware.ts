@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import { askForWholeResponse, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
+import { askForWholeResponse, LarderOptionError, outcomeReason, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
@@ -100,8 +100,8 @@ function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notMod
 
 /** The reason header of a bypass or of a HEAD's miss (a GET's miss gets it when its response is refused). */
 function explain(res: ServerResponse, name: string, outcome: MissOutcome | BypassOutcome): void {
-  if (outcome.kind === 'bypass') res.setHeader(name, outcome.reason)
-  else if (outcome.fill === undefined) res.setHeader(name, 'head')
+  const reason = outcomeReason(outcome)
+  if (reason !== undefined) res.setHeader(name, reason)
   // A route's larder took a global larder's bypass over with a miss.
   else res.removeHeader(name)
 }

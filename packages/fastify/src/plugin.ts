@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { askForWholeResponse, connectionClosed, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
+import { askForWholeResponse, connectionClosed, outcomeReason, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { warnAboutEarlierRoutes } from './placement.js'
@@ -106,7 +106,8 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
       if (statusHeader !== undefined) void reply.header(statusHeader, OUTCOME_LABELS[outcome.kind])
       // A GET's miss gets its reason when its response is refused (onSend).
-      if (reasonHeader !== undefined && (outcome.kind === 'bypass' || outcome.fill === undefined)) void reply.header(reasonHeader, outcome.kind === 'bypass' ? outcome.reason : 'head')
+      const reason = reasonHeader === undefined ? undefined : outcomeReason(outcome)
+      if (reason !== undefined) void reply.header(reasonHeader!, reason)
     }
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill
