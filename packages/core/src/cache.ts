@@ -11,7 +11,7 @@ import type { Logger, MaybePromise, RequestInfo, Store } from './types.js'
 
 export type { Outcome } from './outcome.js'
 
-export const OUTCOME_LABELS: Record<'hit' | 'miss' | 'bypass', string> = { hit: 'HIT', miss: 'MISS', bypass: 'BYPASS' }
+export { OUTCOME_LABELS } from './labels.js'
 
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 

@@ -1,17 +1,24 @@
 import { acceptsContentEncoding } from './accept-encoding.js'
-import { bodyEtag } from './conditional.js'
-import { storableHeaders } from './headers.js'
+import { bodyEtag, isNotModified, sameValidator } from './conditional.js'
+import { LARDER_CACHE_CONTROL, storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
-import { credentialsOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials } from './policy.js'
+import { credentialsOf, directivesOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials } from './policy.js'
 import { variantKey } from './key.js'
 import type { Flight, Shared } from './single-flight.js'
 import type { StoreGateway } from './store-gateway.js'
 import { logReason } from './reasons.js'
 import { varyPointer } from './vary.js'
-import type { CacheEntry, HeaderSource, Logger, RequestInfo, ResponseHeaders } from './types.js'
+import type { CacheEntry, HeaderSource, HeaderValue, Logger, RequestHeaders, RequestInfo, ResponseHeaders } from './types.js'
 
 type FillState = 'waiting-for-head' | 'capturing' | 'done'
+
+/** What an adapter sends instead of the handler's 304 to a revalidation (see `Fill.replacement`). */
+export interface Replacement {
+  readonly entry: CacheEntry
+  /** The client's own conditions match the entry: send it as a 304 without body. */
+  readonly notModified: boolean
+}
 
 /**
  * Whether a body of `bytes` is all that its Content-Length declared. No declared length (chunked)
@@ -39,6 +46,8 @@ export interface FillRequest {
   readonly logger: Logger | undefined
   /** The request's credentials: only a response shareable with them may be stored. */
   readonly credentials: Credentials
+  /** The stale entry the handler is asked to revalidate, if any. */
+  readonly stale: CacheEntry | undefined
 }
 
 /**
@@ -55,7 +64,15 @@ export class Fill {
   private chunks = NO_CHUNKS
   private bytes = 0
   private status = 0
-  private ttlMs = 0
+  private lifetimeMs = 0
+  private initialAgeMs = 0
+  private staleReason: string | undefined = undefined
+  private replacedWith: Replacement | undefined = undefined
+  /** When the request reached the cache: the response's age counts from it (RFC 9111 §4.2.3). */
+  private readonly requestTime = Date.now()
+  private readonly stale: CacheEntry | undefined
+  /** The client's own conditions, kept before the adapter replaces them with the stale entry's validators. */
+  private readonly clientConditions: RequestHeaders | undefined
   private vary = NO_VARY
   private headers = NO_HEADERS
   private watchingClose = false
@@ -80,6 +97,28 @@ export class Fill {
     this.credentials = request.credentials
     this.info = request.info
     this.logger = request.logger
+    this.stale = request.stale
+    if (request.stale !== undefined) {
+      const h = request.info.headers
+      this.clientConditions = { 'if-none-match': h['if-none-match'], 'if-modified-since': h['if-modified-since'] }
+    }
+  }
+
+  /**
+   * The request revalidates a stale entry: these are the conditions its handler is asked with
+   * (`If-None-Match`, `If-Modified-Since` from the entry), for `askForWholeResponse`.
+   */
+  get validators(): RequestHeaders | undefined {
+    return this.stale === undefined ? undefined : validatorsOf(this.stale)
+  }
+
+  /**
+   * Set when the handler answered a revalidation with 304 (RFC 9111 §4.3.4): the stored response,
+   * its headers updated from the 304, which the adapter sends in place of the 304 (labelled
+   * REVALIDATED). The entry is stored again with its renewed lifetime.
+   */
+  get replacement(): Replacement | undefined {
+    return this.replacedWith
   }
 
   /**
@@ -97,11 +136,26 @@ export class Fill {
   }
 
   /**
-   * Why the response is not stored, once that is known (`no-store`, `status`, `too-large`, …), for
-   * the adapter's reason header; undefined while it may still be.
+   * Why the response will not serve hits, once that is known, for the adapter's reason header: why
+   * it is not stored (`no-store`, `status`, `too-large`, …) or why it is stored stale, only to be
+   * revalidated (`no-cache`, `max-age=0`, `expired`, `stale`); undefined while it may still serve.
    */
   get refusal(): string | undefined {
     return this.refusedFor
+  }
+
+  /**
+   * What the reason header says once `start` has seen the head: `refusal`, or 'not-stored' for a
+   * response not captured for a reason not yet named; undefined for one stored fresh.
+   */
+  get reason(): string | undefined {
+    if (this.refusedFor !== undefined || this.state === 'capturing' || this.replacedWith !== undefined) return this.refusedFor
+    return 'not-stored'
+  }
+
+  /** The `statusHeader` option, for the adapter to label a `replacement` REVALIDATED. */
+  get statusHeader(): string | undefined {
+    return this.gateway.config.statusHeader
   }
 
   /** The `reasonHeader` option: where the adapter puts `refusal` when it can still add headers. */
@@ -135,7 +189,11 @@ export class Fill {
   /** `start`, reading the headers from `response` through `source`: they are copied only if the response will be stored. */
   startFrom<T>(status: number, source: HeaderSource<T>, response: T): boolean {
     if (this.state !== 'waiting-for-head') return this.state === 'capturing'
-    const decision = responseDecision(status, source, response, this.route, this.credentials)
+    if (status === 304 && this.stale !== undefined) {
+      this.refresh(this.stale, source.all(response))
+      return false
+    }
+    const decision = responseDecision(status, source, response, this.route, this.credentials, this.requestTime, Date.now())
     if (!decision.store) {
       this.refuse(decision.reason)
       // A refusal for credentials says nothing about other callers; a 5xx is transient.
@@ -146,10 +204,56 @@ export class Fill {
     this.state = 'capturing'
     this.chunks = []
     this.status = status
-    this.ttlMs = decision.ttlMs
+    this.lifetimeMs = decision.lifetimeMs
+    this.initialAgeMs = decision.initialAgeMs
     this.vary = decision.vary
     this.headers = source.all(response)
+    if (decision.staleReason !== undefined) this.storeStale(decision.staleReason)
     return true
+  }
+
+  /**
+   * The handler answered a revalidation with 304: the stale entry's headers are updated from it
+   * (RFC 9111 §4.3.4; Content-Length and the headers never stored excepted) and its lifetime
+   * computed afresh from them. A 304 whose strong ETag is not the entry's validates some other
+   * response: the entry is served as it is, and not stored again.
+   */
+  private refresh(stale: CacheEntry, notModified: ResponseHeaders): void {
+    this.state = 'done'
+    const update = storableHeaders(notModified, this.gateway.config.statusHeader)
+    if (!sameValidator(stale.headers['etag'], update['etag'])) {
+      this.refuse('validator-mismatch')
+      this.replacedWith = { entry: stale, notModified: isNotModified(stale, this.clientConditions!) }
+      this.flight?.runOwn()
+      return
+    }
+    const headers: Record<string, HeaderValue> = { ...stale.headers, ...update }
+    const now = Date.now()
+    // Its age is the 304's own (RFC 9111 §4.2.3): the stored response's Date and Age are history.
+    const aged = { ...headers, age: notModified['age'], date: notModified['date'] }
+    const decision = responseDecision(stale.status, PLAIN_HEADERS, aged, this.route, this.credentials, this.requestTime, now)
+    const entry: CacheEntry = { status: stale.status, headers, body: stale.body, storedAt: now, freshUntil: now, expiresAt: now }
+    this.gateway.counters.revalidated++
+    this.replacedWith = { entry, notModified: isNotModified(entry, this.clientConditions!) }
+    if (!decision.store) {
+      this.refuse(decision.reason)
+      this.endRunOwn(true)
+      return
+    }
+    this.status = stale.status
+    this.lifetimeMs = decision.lifetimeMs
+    this.initialAgeMs = decision.initialAgeMs
+    this.vary = decision.vary
+    if (decision.staleReason !== undefined) this.storeStale(decision.staleReason)
+    this.setTimes(entry, now)
+    void this.write(entry, now)
+  }
+
+  /** The response is stale on arrival: stored only to be revalidated, and the reason header says why. */
+  private storeStale(reason: string): void {
+    this.staleReason = reason
+    this.refusedFor = reason
+    logReason(this.logger, 'stored stale', reason, this.info)
   }
 
   push(chunk: string | Uint8Array, encoding?: BufferEncoding): void {
@@ -178,7 +282,10 @@ export class Fill {
       return false
     }
     this.state = 'done'
-    const veto = finalHeaders && headerVeto(finalHeaders, this.route)
+    // larder's own field is gone from what was sent (the adapter removed it): it still decides.
+    const own = this.headers[LARDER_CACHE_CONTROL]
+    if (finalHeaders !== undefined && own !== undefined && finalHeaders[LARDER_CACHE_CONTROL] === undefined) finalHeaders = { ...finalHeaders, [LARDER_CACHE_CONTROL]: own }
+    const veto = finalHeaders && headerVeto(finalHeaders, this.route, this.status)
     if (veto) {
       this.refuse(veto)
       this.endRunOwn(true)
@@ -192,14 +299,14 @@ export class Fill {
       this.endLookAgain()
       return false
     }
-    let tags: readonly string[]
-    try {
-      tags = tagsFor(this.route.tags, this.info.raw, 'tags')
-    } catch (e) {
-      this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
-      this.refuse('tags-error')
-      this.endRunOwn()
-      return false
+    // Middleware may add no-cache while headers are written: the entry is then stale at once.
+    if (finalHeaders !== undefined && this.staleReason === undefined && directivesOf(PLAIN_HEADERS, finalHeaders, this.route).directives.has('no-cache')) {
+      if (this.route.keepStaleMs === 0) {
+        this.refuse('no-cache')
+        this.endRunOwn(true)
+        return false
+      }
+      this.storeStale('no-cache')
     }
     const now = Date.now()
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
@@ -216,12 +323,32 @@ export class Fill {
     }
     // Every entry gets a validator, so conditional requests can be answered with 304.
     if (headers['etag'] === undefined && headers['last-modified'] === undefined) headers['etag'] = bodyEtag(body)
-    const entry: CacheEntry = {
-      status: this.status,
-      headers,
-      body,
-      storedAt: now,
-      expiresAt: now + this.ttlMs,
+    const entry: CacheEntry = { status: this.status, headers, body, storedAt: now, freshUntil: now, expiresAt: now }
+    this.setTimes(entry, now)
+    return this.write(entry, now)
+  }
+
+  /** Fresh until its lifetime has passed (at once if stale on arrival), then kept stale for keepStale. */
+  private setTimes(entry: CacheEntry, now: number): void {
+    // How stale an entry already is counts (a client's max-stale reads it); no-cache makes one
+    // that would be fresh stale at once.
+    const byLifetime = now + this.lifetimeMs - this.initialAgeMs
+    const freshUntil = this.staleReason === undefined ? byLifetime : Math.min(now, byLifetime)
+    entry.freshUntil = freshUntil
+    if (this.initialAgeMs > 0) entry.initialAge = this.initialAgeMs
+    entry.expiresAt = Math.max(freshUntil, now) + this.route.keepStaleMs
+  }
+
+  /** Offers the entry to the store (checked against the fence there) and shares it with the waiters. */
+  private async write(entry: CacheEntry, now: number): Promise<boolean> {
+    let tags: readonly string[]
+    try {
+      tags = tagsFor(this.route.tags, this.info.raw, 'tags')
+    } catch (e) {
+      this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
+      this.refuse('tags-error')
+      this.endRunOwn()
+      return false
     }
     const meta = { path: this.path, tags, since: this.fence }
     const shared: Shared = { entry }
@@ -299,4 +426,14 @@ export class Fill {
     this.chunks = NO_CHUNKS
     this.flight?.runOwn(uncacheable)
   }
+}
+
+/** The conditions that revalidate `entry`: its ETag as If-None-Match, its Last-Modified as If-Modified-Since. */
+function validatorsOf(entry: CacheEntry): RequestHeaders {
+  const etag = entry.headers['etag']
+  const lastModified = entry.headers['last-modified']
+  const out: Record<string, string> = {}
+  if (etag !== undefined) out['if-none-match'] = Array.isArray(etag) ? etag[0]! : etag
+  if (lastModified !== undefined) out['if-modified-since'] = Array.isArray(lastModified) ? lastModified[0]! : lastModified
+  return out
 }

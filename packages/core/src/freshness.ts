@@ -7,12 +7,14 @@ import type { ResponseHeaders } from './types.js'
  */
 export const MAX_LIFETIME_SECONDS = 365 * 24 * 60 * 60
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 
-// RFC 9110 §5.6.7: IMF-fixdate, then the two obsolete forms a recipient must still accept.
-const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/
-const RFC_850 = /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([A-Z][a-z]{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/
-const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/
+// RFC 9110 §5.6.7: IMF-fixdate, then the two obsolete forms a recipient must still accept. Names are
+// matched whatever their case: a server that writes `jan` or `gmt` means the same date, and reading
+// it as invalid would make a response meant to be fresh expired.
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) ([A-Z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/i
+const RFC_850 = /^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-([A-Z]{3})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) GMT$/i
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z]{3}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/i
 
 /**
  * An HTTP-date as epoch ms, or undefined when the value is not one. Strict on purpose: `Date.parse`
@@ -37,7 +39,7 @@ export function parseHttpDate(value: ResponseHeaders[string]): number | undefine
 }
 
 function utc(year: number, monthName: string, day: number, hour: string, minute: string, second: string): number | undefined {
-  const month = MONTHS.indexOf(monthName)
+  const month = MONTHS.indexOf(monthName.toLowerCase())
   const h = Number(hour)
   const min = Number(minute)
   const s = Number(second)
@@ -57,4 +59,25 @@ export function staleByExpires(expires: ResponseHeaders[string], date: ResponseH
   const at = parseHttpDate(expires)
   if (at === undefined) return true
   return at <= (parseHttpDate(date) ?? now)
+}
+
+/**
+ * The response's age when it reached the cache, in ms (RFC 9111 §4.2.3, corrected_initial_age):
+ * the larger of the age its Date implies and its own Age plus the time the handler took.
+ */
+export function initialAgeMs(age: ResponseHeaders[string], date: ResponseHeaders[string], requestTime: number, responseTime: number): number {
+  const dateValue = date === undefined ? undefined : parseHttpDate(date)
+  const apparent = dateValue === undefined ? 0 : Math.max(0, responseTime - dateValue)
+  const ageValue = age === undefined ? 0 : ageSeconds(age)
+  return Math.max(apparent, ageValue * 1000 + (responseTime - requestTime))
+}
+
+/**
+ * An Age value in seconds. RFC 9111 §5.1: a non-negative integer; a list (several Age lines) is
+ * read by its first member, and an invalid value is ignored.
+ */
+function ageSeconds(value: NonNullable<ResponseHeaders[string]>): number {
+  const first = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.split(',')[0]!.trim() : (value[0] ?? '').split(',')[0]!.trim()
+  if (!/^\d+$/.test(first)) return 0
+  return Math.min(Number(first), MAX_LIFETIME_SECONDS)
 }

@@ -22,6 +22,13 @@ const NOT_STORED = new Set([
 
 export type CacheControl = ReadonlyMap<string, string | true>
 
+/**
+ * larder's own targeted cache-control field (RFC 9213): directives a handler gives larder alone
+ * ("keep an hour here, tell browsers no-cache"). It overrides Cache-Control, CDN-Cache-Control and
+ * Expires for larder, and larder removes it before a response is sent.
+ */
+export const LARDER_CACHE_CONTROL = 'larder-cache-control'
+
 // An app sends a handful of distinct Cache-Control values, and a miss reads its response's twice
 // (at the head, and again when it ends): each distinct value is parsed once. Bounded, for apps that
 // put varying values in it.

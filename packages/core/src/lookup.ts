@@ -5,14 +5,15 @@ import { CallbackError, CircuitOpenError } from './errors.js'
 import { Fill } from './fill.js'
 import { variantKey } from './key.js'
 import type { ResolvedCacheConfig, ResolvedRoute } from './options.js'
-import { Bypass, Miss, type Outcome } from './outcome.js'
-import { clientDirective, credentialsOf, requestBypassReason, sharedWith, type Credentials } from './policy.js'
+import { Bypass, Miss, type HitOutcome, type Outcome } from './outcome.js'
+import { credentialsOf, mustRevalidate, requestBypassReason, requestDirectives, sharedWith, type Credentials, type RequestDirectives } from './policy.js'
 import { AGAIN, type Flight, type Flights } from './single-flight.js'
 import type { CacheStats } from './stats.js'
 import type { StoreGateway } from './store-gateway.js'
 import { indexPathOf, type RequestTarget } from './target.js'
 import type { CacheEntry, Logger, MaybePromise, RequestInfo } from './types.js'
 import { logReason } from './reasons.js'
+import { OUTCOME_LABELS } from './labels.js'
 import { isVaryPointer, pointerNames } from './vary.js'
 
 /** One GET/HEAD on its way through the lookup. */
@@ -29,6 +30,10 @@ interface Pending {
   fence: MaybePromise<number> | undefined
   /** The key of the store read under way, for a failure's report. */
   reading: string
+  /** The client's directives, on a route that honours them. */
+  readonly directives: RequestDirectives | undefined
+  /** A stale entry found for the key, which the miss asks the handler to revalidate. */
+  stale: CacheEntry | undefined
 }
 
 const ignore = (): void => undefined
@@ -62,11 +67,10 @@ export class Lookup {
     if (reason !== undefined) return this.bypass(reason, info, logger)
     // Only the route's own options decide: a route that does not honour client directives serves
     // them from the cache, whatever other routes do.
-    let refresh = false
+    let directives: RequestDirectives | undefined
     if (route.clientCacheControl) {
-      const directive = clientDirective(info.headers)
-      if (directive === 'bypass') return this.bypass('client-no-store', info, logger)
-      refresh = directive === 'refresh'
+      directives = requestDirectives(info.headers)
+      if (directives?.bypass) return this.bypass('client-no-store', info, logger)
     }
 
     // 2. The key: the route's key function (see targetFunction), remembered per URL where it allows.
@@ -79,11 +83,11 @@ export class Lookup {
     }
     const key = target.key
     const head = info.method === 'HEAD'
-    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), fence: undefined, reading: key }
+    const req: Pending = { info, route, head, logger, key, target, credentials: credentialsOf(info.headers, route), fence: undefined, reading: key, directives, stale: undefined }
     // A client allowed to ask for a fresh copy gets its own handler's response, which refreshes the
     // entry. It does not wait on a miss in flight: that one began before the request, and may be one
     // whose response this very client has read while its entry was still being written.
-    if (refresh) return head ? this.headMiss() : this.lead(req, undefined)
+    if (directives?.refresh === true && !directives.onlyIfCached) return head ? this.headMiss() : this.lead(req, undefined)
 
     // 3. The store: the entry under the key, or under its variant when the key holds a Vary pointer.
     let found: MaybePromise<CacheEntry | undefined>
@@ -108,14 +112,23 @@ export class Lookup {
    * waited once already and is looking again (see `wait`).
    */
   private decide(entry: CacheEntry | undefined, req: Pending, again: boolean): MaybePromise<Outcome> {
-    if (entry !== undefined && !isVaryPointer(entry) && entry.expiresAt > Date.now()) {
-      if (req.credentials === undefined || sharedWith(req.credentials, entry.headers)) return this.hit(entry, req)
-      // Stored for anonymous callers and not marked shareable: this caller gets the handler.
-      return this.bypass('credentials', req.info, req.logger)
+    if (entry !== undefined && !isVaryPointer(entry)) {
+      const now = Date.now()
+      const directives = req.directives
+      if ((entry.freshUntil ?? entry.expiresAt) > now && (directives === undefined || freshEnough(entry, directives, now))) return this.served(entry, req, OUTCOME_LABELS.hit)
+      // Stale, or not fresh enough for this client: kept (keepStale), it may still be served to a
+      // client that allows it, or else revalidated.
+      if (entry.expiresAt > now) {
+        if (directives?.maxStale !== undefined && now - (entry.freshUntil ?? entry.expiresAt) <= directives.maxStale && !mustRevalidate(entry, req.route)) {
+          return this.served(entry, req, OUTCOME_LABELS.stale)
+        }
+        if (req.credentials !== undefined && !sharedWith(req.credentials, entry.headers)) return this.bypass('credentials', req.info, req.logger)
+        req.stale = entry
+      }
     }
-    // The entry lifecycle goes here: a stale entry that may still be served (stale-while-revalidate,
-    // stale-if-error) or revalidated with its validators, and a background refresh, are decided
-    // before the request joins or leads a miss.
+    if (req.directives?.onlyIfCached) return this.gatewayTimeout(req)
+    // Stale-while-revalidate, stale-if-error and a background refresh go here: decided before the
+    // request joins or leads a miss.
 
     // A HEAD may wait on a GET's miss (until its entry is written, which can outlast the response) and
     // be answered from it; its own response has no body to store and must never become the GET entry.
@@ -138,7 +151,13 @@ export class Lookup {
     if (shared !== AGAIN) {
       // The leader's response is this request's too only if it is the same variant.
       const sameVariant = shared?.vary === undefined || variantKey(req.key, shared.vary.names, req.info.headers, this.config) === shared.vary.key
-      if (shared !== undefined && sameVariant && (req.credentials === undefined || sharedWith(req.credentials, shared.entry.headers))) return this.hit(shared.entry, req)
+      if (shared !== undefined && sameVariant && (req.credentials === undefined || sharedWith(req.credentials, shared.entry.headers))) {
+        const entry = shared.entry
+        if ((entry.freshUntil ?? entry.expiresAt) > Date.now()) return this.hit(entry, req)
+        // Stored stale (no-cache, max-age=0): each use needs revalidation, this request's too.
+        req.stale = entry
+        return req.head ? this.headMiss() : this.lead(req, undefined)
+      }
       // Released without a response it may share: run the handler, concurrently with the other waiters.
       if (shared?.vary === undefined || sameVariant) return req.head ? this.headMiss() : this.lead(req, undefined)
       variant = shared.vary.names
@@ -179,8 +198,10 @@ export class Lookup {
 
   private fill(req: Pending, flight: Flight | undefined, path: string, fence: number): Outcome {
     this.counters.misses++
-    // Only where others may wait: on a key that cannot be shared, the handler's own 304s save work.
-    return new Miss(new Fill(this.gateway, req, path, fence, flight), flight !== undefined, this.counters)
+    if (req.stale !== undefined) this.counters.revalidations++
+    // Only where others may wait, or where the stale entry's validators replace the client's: on a
+    // key that cannot be shared, the handler's own 304s save work.
+    return new Miss(new Fill(this.gateway, req, path, fence, flight), flight !== undefined || req.stale !== undefined, this.counters)
   }
 
   /** The entry under the request's key, or under its variant's when the key holds a Vary pointer. */
@@ -218,13 +239,30 @@ export class Lookup {
     return fence
   }
 
-  private hit(entry: CacheEntry, req: Pending): Outcome {
+  /** A stored entry answers the request, if the request's credentials allow it to be shared with them. */
+  private served(entry: CacheEntry, req: Pending, label: string): Outcome {
+    if (req.credentials === undefined || sharedWith(req.credentials, entry.headers)) return this.hit(entry, req, label)
+    // Stored for anonymous callers and not marked shareable: this caller gets the handler.
+    return this.bypass('credentials', req.info, req.logger)
+  }
+
+  /** only-if-cached with nothing usable stored: 504, without the handler (RFC 9111 §5.2.1.7). */
+  private gatewayTimeout(req: Pending): Outcome {
+    this.counters.misses++
+    const now = Date.now()
+    logReason(req.logger, 'bypass', 'only-if-cached', req.info)
+    const entry: CacheEntry = { status: 504, headers: { 'cache-control': 'no-store' }, body: new Uint8Array(0), storedAt: now, expiresAt: now }
+    return { kind: 'hit', entry, notModified: false, label: OUTCOME_LABELS.miss }
+  }
+
+  private hit(entry: CacheEntry, req: Pending, label: string = OUTCOME_LABELS.hit): HitOutcome | Outcome {
     // A coded entry that varies on Accept-Encoding only reaches requests whose header reads alike;
     // one that does not say it varies reaches every request for its URL, waiters included.
     const coding = entry.headers['content-encoding']
     if (coding !== undefined && !acceptsContentEncoding(req.info.headers['accept-encoding'], coding)) return this.bypass('content-encoding', req.info, req.logger)
-    this.counters.hits++
-    return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers) }
+    if (label === OUTCOME_LABELS.stale) this.counters.staleHits++
+    else this.counters.hits++
+    return { kind: 'hit', entry, notModified: isNotModified(entry, req.info.headers), label }
   }
 
   private headMiss(): Outcome {
@@ -258,4 +296,13 @@ export class Lookup {
 function isLeader(flight: Flight, info: RequestInfo): boolean {
   const raw = info.raw
   return flight.leader === raw && typeof raw === 'object' && raw !== null
+}
+
+/**
+ * Whether a fresh entry is fresh enough for the client's max-age and min-fresh (RFC 9111
+ * §5.2.1.1, §5.2.1.3).
+ */
+function freshEnough(entry: CacheEntry, directives: RequestDirectives, now: number): boolean {
+  if (directives.maxAge !== undefined && now - entry.storedAt + (entry.initialAge ?? 0) > directives.maxAge) return false
+  return directives.minFresh === undefined || (entry.freshUntil ?? entry.expiresAt) - now >= directives.minFresh
 }

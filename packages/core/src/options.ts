@@ -42,6 +42,21 @@ export interface RouteOptions<R = any> {
    * response lives `ttl`, whatever those headers say.
    */
   respectCacheControl?: boolean
+  /**
+   * Store only responses that state their freshness: `s-maxage`, `max-age`, `Expires`, or a
+   * targeted field (`Larder-Cache-Control`, `CDN-Cache-Control` with `cdnCacheControl`). Default
+   * false: a response that states none lives `ttl` (RFC 9111 §4.2.2 heuristic freshness), which is
+   * what cache-aside routes rely on.
+   */
+  requireFreshness?: boolean
+  /**
+   * How long an entry is kept after it goes stale, so the next request revalidates it (the handler
+   * gets `If-None-Match`/`If-Modified-Since` and may answer 304) instead of rendering it again; at
+   * most a year. false: a stale entry is dropped. Default '10m'.
+   */
+  keepStale?: Duration | false
+  /** Honour a response's `CDN-Cache-Control` (RFC 9213) over its Cache-Control. Default false. */
+  cdnCacheControl?: boolean
   /** A successful mutation also invalidates its parent collection (`PUT /users/42` → `/users`). Default true. */
   invalidateParent?: boolean
   /** What the cache key is made of. */
@@ -89,6 +104,10 @@ export interface ResolvedRoute<R = any> {
   readonly allowSetCookie: boolean
   readonly clientCacheControl: boolean
   readonly respectCacheControl: boolean
+  readonly requireFreshness: boolean
+  /** 0: stale entries are dropped. */
+  readonly keepStaleMs: number
+  readonly cdnCacheControl: boolean
   readonly invalidateParent: boolean
   readonly key: KeyFunction
   /** The key and paths of a request (the key remembered per URL where it allows). */
@@ -108,11 +127,12 @@ export interface ResolvedCacheConfig {
   readonly breaker: { readonly failures: number; readonly cooldownMs: number } | undefined
 }
 
-const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'allowCookies', 'allowSetCookie', 'clientCacheControl', 'respectCacheControl', 'invalidateParent', 'key'] as const
+const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'allowCookies', 'allowSetCookie', 'clientCacheControl', 'respectCacheControl', 'requireFreshness', 'keepStale', 'cdnCacheControl', 'invalidateParent', 'key'] as const
 const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'reasonHeader', 'onError', 'breaker'] as const
 
 export const DEFAULTS = {
   ttl: '5m',
+  keepStale: '10m',
   statuses: [200],
   maxBodyBytes: 1024 * 1024,
   namespace: 'larder',
@@ -170,11 +190,23 @@ function checkBytes(value: unknown, name: string): number | undefined {
 }
 
 function parseTtl(value: unknown): number {
-  const ms = parseDuration(value, 'ttl')
+  return parseLifetime(value, 'ttl', '1h')
+}
+
+function parseLifetime(value: unknown, name: string, example: string): number {
+  const ms = parseDuration(value, name)
   if (ms > MAX_LIFETIME_SECONDS * 1000) {
-    throw new LarderOptionError('ttl', `option "ttl" must be at most a year ('365d'), the longest larder keeps an entry (for example ttl: '1h'); got ${show(value)}`)
+    throw new LarderOptionError(name, `option "${name}" must be at most a year ('365d'), the longest larder keeps an entry (for example ${name}: '${example}'); got ${show(value)}`)
   }
   return ms
+}
+
+function parseKeepStale(value: unknown): number {
+  if (value === false) return 0
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new LarderOptionError('keepStale', `option "keepStale" must be a duration such as '10m', or false to drop entries once stale (for example keepStale: '10m'); got ${show(value)}`)
+  }
+  return parseLifetime(value, 'keepStale', '10m')
 }
 
 /** Validates createCache's options once into the resolved config plus the default route. */
@@ -241,6 +273,9 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     allowSetCookie: false,
     clientCacheControl: false,
     respectCacheControl: true,
+    requireFreshness: false,
+    keepStaleMs: parseKeepStale(DEFAULTS.keepStale),
+    cdnCacheControl: false,
     invalidateParent: true,
     key: defaultKey,
     target: targetFunction(defaultKey, keyInputs(undefined)),
@@ -294,6 +329,9 @@ export function resolveRoute<R>(options: RouteOptions<R> | boolean | undefined, 
       allowSetCookie: checkBoolean(options.allowSetCookie, 'allowSetCookie') ?? base.allowSetCookie,
       clientCacheControl: checkBoolean(options.clientCacheControl, 'clientCacheControl') ?? base.clientCacheControl,
       respectCacheControl: checkBoolean(options.respectCacheControl, 'respectCacheControl') ?? base.respectCacheControl,
+      requireFreshness: checkBoolean(options.requireFreshness, 'requireFreshness') ?? base.requireFreshness,
+      keepStaleMs: options.keepStale === undefined ? base.keepStaleMs : parseKeepStale(options.keepStale),
+      cdnCacheControl: checkBoolean(options.cdnCacheControl, 'cdnCacheControl') ?? base.cdnCacheControl,
       invalidateParent: checkBoolean(options.invalidateParent, 'invalidateParent') ?? base.invalidateParent,
       key,
       target: keyChanged ? targetFunction(key, keyInputs(keyOptions)) : base.target,

@@ -8,6 +8,8 @@ export interface HitOutcome {
   readonly kind: 'hit'
   readonly entry: CacheEntry
   readonly notModified: boolean
+  /** What the status header says (one of OUTCOME_LABELS: HIT, STALE, or MISS for a 504 to only-if-cached). */
+  readonly label: string
 }
 
 /** Run the handler; feed its response to `fill` when there is one (none for HEAD). */
@@ -16,8 +18,9 @@ export interface MissOutcome {
   readonly fill: Fill | undefined
   /**
    * The request leads a miss others may wait on: its handler must render the whole response, so
-   * the adapter removes the request's conditional and range headers (`askForWholeResponse`)
-   * before the handler runs. (HTTP lets a server answer such a request with a 200.)
+   * the adapter removes the request's conditional and range headers (`askForWholeResponse`, with
+   * the fill's `validators` when it revalidates a stale entry) before the handler runs. (HTTP lets a
+   * server answer such a request with a 200.)
    */
   readonly wholeResponse: boolean
   /** See `BypassOutcome.withdraw`; also abandons the fill, releasing anyone waiting on it. */
@@ -54,12 +57,13 @@ export const PASS: PassOutcome = { kind: 'pass' }
 
 /**
  * What the `reasonHeader` says when the outcome is reached: a bypass's reason, 'head' for a HEAD's
- * miss (no body to store); undefined for a GET's miss, whose reason is its fill's `refusal` once
- * the response is refused.
+ * miss (no body to store), 'stale' for a miss that revalidates a stale entry; undefined for
+ * another GET's miss, whose reason is its fill's `refusal` once the response is refused.
  */
 export function outcomeReason(outcome: MissOutcome | BypassOutcome): string | undefined {
   if (outcome.kind === 'bypass') return outcome.reason
-  return outcome.fill === undefined ? 'head' : undefined
+  if (outcome.fill === undefined) return 'head'
+  return outcome.fill.validators === undefined ? undefined : 'stale'
 }
 
 // The outcomes a cache counts or may be asked about (Cache.owns) carry the stats of the cache

@@ -9,7 +9,7 @@ const nodeDebug = debuglog('larder')
  * request's logger at debug level where the framework has one (Fastify), else Node's debug log.
  * Nothing is formatted unless someone listens.
  */
-export function logReason(logger: Logger | undefined, what: 'bypass' | 'not stored', reason: string, info: RequestInfo): void {
+export function logReason(logger: Logger | undefined, what: 'bypass' | 'not stored' | 'stored stale', reason: string, info: RequestInfo): void {
   if (logger !== undefined) {
     // Only a logger that can say it is at debug level (pino's isLevelEnabled): Fastify's logger when
     // logging is off has none, and a message built for it on every refused miss would be thrown away.

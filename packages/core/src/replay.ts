@@ -1,4 +1,5 @@
 import { NOT_MODIFIED_HEADERS } from './conditional.js'
+import { LARDER_CACHE_CONTROL } from './headers.js'
 import type { CacheEntry, HeaderSink } from './types.js'
 
 /**
@@ -10,10 +11,11 @@ export function replayHeaders<T>(entry: CacheEntry, now: number, sink: HeaderSin
   const headers = entry.headers
   const present = sink.names?.(target)
   for (const name in headers) {
-    if (notModified && !NOT_MODIFIED_HEADERS.has(name)) continue
+    // larder's own field was for larder alone (kept in the entry for when a 304 updates it).
+    if ((notModified && !NOT_MODIFIED_HEADERS.has(name)) || name === LARDER_CACHE_CONTROL) continue
     if (present === undefined ? !sink.has(target, name) : !present.includes(name)) sink.set(target, name, headers[name]!)
   }
-  sink.set(target, 'age', String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))))
+  sink.set(target, 'age', String(Math.max(0, Math.floor((now - entry.storedAt + (entry.initialAge ?? 0)) / 1000))))
   if (!notModified) sink.set(target, 'content-length', String(entry.body.byteLength))
   if (statusHeader !== undefined) sink.set(target, statusHeader, status)
 }

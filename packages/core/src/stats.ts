@@ -4,6 +4,12 @@ export interface CacheStats {
   hits: number
   /** GET/HEAD requests that ran the handler because nothing usable was stored. */
   misses: number
+  /** Misses that asked the handler to revalidate a stale entry (with its validators). */
+  revalidations: number
+  /** Revalidations the handler answered 304: the stored response was served, its lifetime renewed. */
+  revalidated: number
+  /** Stale entries served to clients that allowed it (`max-stale`). */
+  staleHits: number
   /** Entries written to the store. */
   stores: number
   /** Invalidation operations (mutations and `cache.invalidate` calls). */
@@ -25,5 +31,5 @@ export interface CacheStats {
 }
 
 export function emptyStats(): CacheStats {
-  return { hits: 0, misses: 0, stores: 0, invalidations: 0, invalidatedEntries: 0, bypasses: 0, errors: 0, coalesced: 0, staleFillsRefused: 0, inFlight: 0 }
+  return { hits: 0, misses: 0, revalidations: 0, revalidated: 0, staleHits: 0, stores: 0, invalidations: 0, invalidatedEntries: 0, bypasses: 0, errors: 0, coalesced: 0, staleFillsRefused: 0, inFlight: 0 }
 }

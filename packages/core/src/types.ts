@@ -16,7 +16,17 @@ export interface CacheEntry {
   /** Lower-case names; hop-by-hop and per-response headers (date, age, content-length, x-cache) removed. */
   headers: Record<string, HeaderValue>
   body: Uint8Array
+  /** When the response was stored. */
   storedAt: number
+  /**
+   * When the entry goes stale (RFC 9111 §4.2: its freshness lifetime has passed). Until
+   * `expiresAt` a stale entry is kept to be revalidated. Absent (an entry written by an older
+   * larder): the entry is fresh until `expiresAt`.
+   */
+  freshUntil?: number
+  /** The response's age when stored, in ms (RFC 9111 §4.2.3): a hit's Age counts from it. Absent: 0. */
+  initialAge?: number
+  /** When the store may drop the entry: its freshness, plus the time it is kept stale. */
   expiresAt: number
 }
 

@@ -16,7 +16,7 @@ async function storedFor(headers: Record<string, string>, ttl?: string): Promise
   fill.push('x')
   await fill.finish()
   const hit = await cache.handle(get('/r'), cache.route())
-  return hit.kind === 'hit' ? hit.entry.expiresAt - hit.entry.storedAt : undefined
+  return hit.kind === 'hit' ? hit.entry.freshUntil! - hit.entry.storedAt : undefined
 }
 
 describe('lifetimes', () => {
@@ -89,5 +89,14 @@ describe('stale by Expires', () => {
     expect(staleByExpires(at(now + 60_000), at(now + 60_000), now)).toBe(true)
     expect(staleByExpires(at(now + 60_000), at(now + 120_000), now)).toBe(true)
     expect(staleByExpires(at(now + 60_000), 'not a date', now)).toBe(false)
+  })
+})
+
+describe('HTTP-date names in any case', () => {
+  it('reads a weekday, month and GMT written in another case as the same date', () => {
+    const expected = Date.UTC(2030, 0, 2, 3, 4, 5)
+    expect(parseHttpDate('wed, 02 jan 2030 03:04:05 gmt')).toBe(expected)
+    expect(parseHttpDate('WED, 02 JAN 2030 03:04:05 GMT')).toBe(expected)
+    expect(parseHttpDate('Wednesday, 02-JAN-30 03:04:05 gmt')).toBe(expected)
   })
 })

@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import { askForWholeResponse, LarderOptionError, outcomeReason, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
+import { askForWholeResponse, restoreRequest, LarderOptionError, outcomeReason, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
@@ -86,14 +86,14 @@ function appOf(req: Request): App {
   return (Object.getPrototypeOf(req) as { app?: App } | null)?.app
 }
 
-function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined): void {
+function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined, label: string): void {
   const status = notModified ? 304 : entry.status
   // A store to an Express response misses V8's inline cache and costs far more than a load
   // (bench/README.md), and the status is nearly always 200 already.
   if (res.statusCode !== status) res.statusCode = status
   // A middleware that watches or rewrites headers replaces setHeader; it then sees every one.
   const sink = res.setHeader === setHeader ? NODE_SINK : RESPONSE_SINK
-  replayHeaders(entry, Date.now(), sink, res, statusHeader, OUTCOME_LABELS.hit, notModified)
+  replayHeaders(entry, Date.now(), sink, res, statusHeader, label, notModified)
   if (notModified || method === 'HEAD') res.end()
   else res.end(entry.body)
 }
@@ -124,7 +124,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const apply = (method: string, headers: Request['headers'], res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined, app: App, locals: Locals): void => {
     switch (outcome.kind) {
       case 'hit':
-        serveHit(method, res, outcome.entry, outcome.notModified, statusHeader)
+        serveHit(method, res, outcome.entry, outcome.notModified, statusHeader, outcome.label)
         return
       case 'pass':
         next()
@@ -135,11 +135,16 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
         if (reasonHeader !== undefined) explain(res, reasonHeader, outcome)
         break
     }
-    if (previous !== undefined) previous.outcome = outcome
-    else hookResponse(app, res, new RequestState(outcome), cache, locals)
+    let state = previous
+    if (state !== undefined) {
+      state.outcome = outcome
+      // An earlier larder's miss asked for the whole response; this one may not.
+      if (state.asked !== undefined) restoreRequest(headers, state.asked)
+      state.asked = undefined
+    } else hookResponse(app, res, (state = new RequestState(outcome)), cache, locals)
     if (outcome.kind === 'miss') {
       outcome.fill?.abandonOnClose(res)
-      if (outcome.wholeResponse) askForWholeResponse(headers)
+      if (outcome.wholeResponse) state.asked = askForWholeResponse(headers, outcome.fill?.validators)
     }
     next()
   }

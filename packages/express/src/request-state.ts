@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { HeaderSource, Outcome, ResponseHeaders } from '@larder/core/adapter'
+import { LARDER_CACHE_CONTROL, OUTCOME_LABELS, replayHeaders, type HeaderSource, type Outcome, type Replacement, type RequestHeaders, type ResponseHeaders } from '@larder/core/adapter'
 
 type Phase = 'open' | 'holding' | 'passing'
 export type Method = 'writeHead' | 'write' | 'end'
@@ -31,6 +31,13 @@ export class RequestState {
   writeHead: Original | undefined = undefined
   write: Original | undefined = undefined
   end: Original | undefined = undefined
+  /**
+   * The handler answered a revalidation with 304: the stored response goes out instead (its
+   * status and headers are set at the head; body writes are dropped and `end` sends its body).
+   */
+  replaced: Replacement | undefined = undefined
+  /** The request's own conditional and range headers, where a miss asked for the whole response (askForWholeResponse). */
+  asked: RequestHeaders | undefined = undefined
 
   constructor(public outcome: Outcome) {}
 
@@ -40,11 +47,21 @@ export class RequestState {
    */
   onHead(res: ServerResponse, status: number, writeHeadArgs: unknown[] | undefined): void {
     this.phase = 'passing'
+    // Read by the fill below; for larder alone, whatever becomes of the response.
+    const removeOwnField = res.hasHeader(LARDER_CACHE_CONTROL)
     const outcome = this.outcome
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill
-      const capturing = passedHeaders(writeHeadArgs) === undefined ? fill.startFrom(status, RESPONSE_HEADERS, res) : fill.start(status, headersWith(res, writeHeadArgs))
-      if (!capturing && fill.reasonHeader !== undefined) res.setHeader(fill.reasonHeader, fill.refusal ?? 'not-stored')
+      if (passedHeaders(writeHeadArgs) === undefined) fill.startFrom(status, RESPONSE_HEADERS, res)
+      else fill.start(status, headersWith(res, writeHeadArgs))
+      const replacement = fill.replacement
+      if (replacement !== undefined) {
+        this.replaced = replacement
+        res.statusCode = replacement.notModified ? 304 : replacement.entry.status
+        replayHeaders(replacement.entry, Date.now(), NODE_RESPONSE_SINK, res, fill.statusHeader, OUTCOME_LABELS.revalidated, replacement.notModified)
+      }
+      const reason = fill.reason
+      if (reason !== undefined && fill.reasonHeader !== undefined) res.setHeader(fill.reasonHeader, reason)
     } else if (outcome.kind === 'mutation') {
       const pending = outcome.mutation.complete(status, headersWith(res, writeHeadArgs))
       if (pending !== undefined) {
@@ -58,11 +75,23 @@ export class RequestState {
         })
       }
     }
+    if (removeOwnField) res.removeHeader(LARDER_CACHE_CONTROL)
+  }
+
+  /** The body `end` sends in place of the handler's, once `replaced`: none for a 304 or a HEAD. */
+  replacementBody(res: ServerResponse): Uint8Array | undefined {
+    const r = this.replaced!
+    return r.notModified || res.req?.method === 'HEAD' ? undefined : r.entry.body
   }
 
   hold(method: Method, args: unknown[]): void {
     ;(this.held ??= []).push({ method, args })
   }
+}
+
+const NODE_RESPONSE_SINK = {
+  has: (res: ServerResponse, name: string) => res.hasHeader(name),
+  set: (res: ServerResponse, name: string, value: string | string[]) => void res.setHeader(name, value),
 }
 
 const RESPONSE_HEADERS: HeaderSource<ServerResponse> = {

@@ -21,6 +21,8 @@ function writeHeadHook(res: ServerResponse, state: RequestState, args: unknown[]
     state.hold('writeHead', args)
     return res
   }
+  // The stored response goes out in place of the handler's 304, without its reason phrase.
+  if (state.replaced !== undefined) args = [res.statusCode, ...args.slice(typeof args[1] === 'string' ? 2 : 1)]
   return state.writeHead!.apply(res, args)
 }
 
@@ -41,11 +43,17 @@ function beforeBody(res: ServerResponse, state: RequestState, method: 'write' | 
 }
 
 function writeHook(res: ServerResponse, state: RequestState, args: unknown[]): unknown {
-  return beforeBody(res, state, 'write', args) ? state.write!.apply(res, args) : true
+  if (!beforeBody(res, state, 'write', args)) return true
+  // A 304 has no body: what a handler writes after one has nowhere to go in the stored response.
+  return state.replaced !== undefined || state.write!.apply(res, args)
 }
 
 function endHook(res: ServerResponse, state: RequestState, args: unknown[]): unknown {
   if (!beforeBody(res, state, 'end', args)) return res
+  if (state.replaced !== undefined) {
+    const body = state.replacementBody(res)
+    return body === undefined ? state.end!.call(res) : state.end!.call(res, body)
+  }
   const outcome = state.outcome
   const fill = outcome.kind === 'miss' ? outcome.fill : undefined
   // Asked before ending: a handler that stops when its client leaves ends its response like any other.

@@ -1,4 +1,4 @@
-import { clientDirective, type RequestHeaders, type ResolvedRoute } from '@larder/core/adapter'
+import { requestDirectives, type RequestHeaders, type ResolvedRoute } from '@larder/core/adapter'
 
 /**
  * Which larder options a request will meet once Express has routed it, for a larder that runs
@@ -52,7 +52,7 @@ export function leaveToRoute(req: RequestLike, app: object | undefined, method: 
   const directives = honouring && ignoring
   if (!directives && !own.allowCookies) return false
   if ((method !== 'GET' && method !== 'HEAD') || app === undefined) return false
-  const directive = directives && clientDirective(headers) !== undefined
+  const directive = directives && requestDirectives(headers) !== undefined
   const cookie = own.allowCookies && cookiesApart && headers['cookie'] !== undefined
   if (!directive && !cookie) return false
   const target = optionsFor(req, app, method)

@@ -182,8 +182,8 @@ describe('@larder/express', () => {
     expect([hit.cache, hit.text, hit.headers['content-type'], hit.headers['x-raw']]).toEqual(['HIT', 'a,b\n1,2\n', 'text/csv', 'yes'])
   })
 
-  it('does not store a response whose writeHead(status, headers) forbids it (max-age=0)', async () => {
-    const cache = createCache()
+  it('does not store a response whose writeHead(status, headers) forbids it (max-age=0, with stale entries not kept)', async () => {
+    const cache = createCache({ keepStale: false })
     const app = express()
     app.use(larder(cache))
     let calls = 0

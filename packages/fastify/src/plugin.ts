@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { askForWholeResponse, connectionClosed, outcomeReason, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
+import { askForWholeResponse, connectionClosed, outcomeReason, LarderOptionError, LARDER_CACHE_CONTROL, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { warnAboutEarlierRoutes } from './placement.js'
@@ -77,6 +77,14 @@ function captureStream(source: Readable, fill: Fill, reply: FastifyReply): Reada
   return source.pipe(tee)
 }
 
+/** A stored body as Fastify's payload. */
+function payloadOf(entry: CacheEntry): Buffer | Readable {
+  // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
+  const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+  // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
+  return entry.headers['content-type'] === undefined && body.byteLength > 0 ? Readable.from([body]) : body
+}
+
 function appendHook<T>(existing: T | T[] | undefined, hook: T): T[] {
   if (existing === undefined) return [hook]
   return Array.isArray(existing) ? [...existing, hook] : [existing, hook]
@@ -91,16 +99,13 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       const entry = outcome.entry
       if (outcome.notModified) {
         void reply.code(304)
-        replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, OUTCOME_LABELS.hit, true)
+        replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, outcome.label, true)
         void reply.send()
         return true
       }
       void reply.code(entry.status)
-      replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, OUTCOME_LABELS.hit)
-      // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
-      const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
-      // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
-      void reply.send(entry.headers['content-type'] === undefined && body.byteLength > 0 ? Readable.from([body]) : body)
+      replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, outcome.label)
+      void reply.send(payloadOf(entry))
       return true
     }
     if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
@@ -114,7 +119,7 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
       request[FILL] = fill
       // Hijacked replies and aborted requests never reach onSend: let waiters go.
       fill.abandonOnClose(reply.raw)
-      if (outcome.wholeResponse) askForWholeResponse(info.headers)
+      if (outcome.wholeResponse) askForWholeResponse(info.headers, fill.validators)
     }
     return false
   }
@@ -135,12 +140,23 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
 
   const onSend: onSendHookHandler<unknown> = function (request: LarderRequest, reply, payload, done) {
     const fill = request[FILL]
-    if (fill == null) return done(null, payload)
-    request[FILL] = null
-    if (!fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)) {
-      if (reasonHeader !== undefined) void reply.header(reasonHeader, fill.refusal ?? 'not-stored')
+    if (fill == null) {
+      removeOwnField(reply)
       return done(null, payload)
     }
+    request[FILL] = null
+    const capturing = fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)
+    removeOwnField(reply)
+    const reason = fill.reason
+    if (reasonHeader !== undefined && reason !== undefined) void reply.header(reasonHeader, reason)
+    const replacement = fill.replacement
+    if (replacement !== undefined) {
+      // The handler answered the revalidation with 304: the stored response goes out instead.
+      void reply.code(replacement.notModified ? 304 : replacement.entry.status)
+      replayHeaders(replacement.entry, Date.now(), REPLY_SINK, reply, statusHeader, OUTCOME_LABELS.revalidated, replacement.notModified)
+      return done(null, replacement.notModified || request.method === 'HEAD' ? '' : payloadOf(replacement.entry))
+    }
+    if (!capturing) return done(null, payload)
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) {
       fill.push(payload)
@@ -162,6 +178,11 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
   }
 
   return { onRequest, onSend }
+}
+
+/** larder's own targeted field is for larder alone: it never reaches the client. */
+function removeOwnField(reply: FastifyReply): void {
+  if (reply.hasHeader(LARDER_CACHE_CONTROL)) void reply.removeHeader(LARDER_CACHE_CONTROL)
 }
 
 function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unknown> {

@@ -45,7 +45,7 @@ describe('@larder/fastify', () => {
     expect([hit.cache, hit.headers['access-control-allow-origin'], hit.headers['content-type'], hit.text]).toEqual(['HIT', 'https://b.example', 'text/plain', 'hello'])
   })
 
-  it('does not store a response whose Cache-Control the handler set on the raw response', async () => {
+  it('does not store a response whose Cache-Control the handler set on the raw response (max-age=0, with stale entries not kept)', async () => {
     let calls = 0
     const { get, cache } = await build((app) =>
       app.get('/raw-header', async (_req, reply) => {
@@ -54,6 +54,7 @@ describe('@larder/fastify', () => {
         reply.raw.setHeader('cache-control', 'max-age=0')
         return { calls }
       }),
+      createCache({ keepStale: false }),
     )
     await get('/raw-header')
     const second = await get('/raw-header')

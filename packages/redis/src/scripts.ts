@@ -30,7 +30,8 @@ local function drop(base, member)
   redis.call('ZREM', base .. 'all', member)
   local head = redis.call('GETRANGE', ek, 0, 4)
   if #head == 0 then return 0 end
-  if #head == 5 and string.byte(head, 1) == ${VERSION} then
+  -- Every version so far starts with the same index names (see codec.ts).
+  if #head == 5 and string.byte(head, 1) >= 1 and string.byte(head, 1) <= ${VERSION} then
     local m = struct.unpack('>I4', head, 2)
     if m > 0 then
       local names = redis.call('GETRANGE', ek, 5, 4 + m)

@@ -63,6 +63,25 @@ export function describeStoreContract(name: string, makeStore: () => Store | Pro
         expect(Buffer.from(got!.body).equals(body)).toBe(true)
       })
 
+      it('round-trips the freshness times: freshUntil and initialAge when set, absent when not', async () => {
+        const s = await fresh()
+        const now = Date.now()
+        const aging: CacheEntry = { ...entry(), storedAt: now, freshUntil: now + 1_000, initialAge: 30_500, expiresAt: now + 60_000 }
+        await put(s, key('/aging'), { path: '/aging', tags: [] }, aging)
+        const got = await s.get(key('/aging'))
+        expect([got!.freshUntil, got!.initialAge, got!.expiresAt]).toEqual([now + 1_000, 30_500, now + 60_000])
+        await put(s, key('/plain'), { path: '/plain', tags: [] }, entry())
+        const plain = await s.get(key('/plain'))
+        expect([plain!.freshUntil, plain!.initialAge]).toEqual([undefined, undefined])
+      })
+
+      it('keeps a stale entry until its expiresAt: freshUntil is for the engine, not an expiry', async () => {
+        const s = await fresh()
+        const now = Date.now()
+        await put(s, key('/stale'), { path: '/stale', tags: [] }, { ...entry(), freshUntil: now - 1_000, expiresAt: now + 60_000 })
+        expect(await present(s, key('/stale'))).toBe(true)
+      })
+
       it('round-trips an empty body and bytes that are not UTF-8', async () => {
         const s = await fresh()
         await put(s, key('/empty'), { path: '/empty', tags: [] }, entry(new Uint8Array(0)))

@@ -26,5 +26,5 @@ it('fails a store that ignores the fill race, on the fill-race clauses only', as
   const results = report.testResults.flatMap((file) => file.assertionResults)
   const failed = results.filter((r) => r.status !== 'passed').map((r) => r.title)
   expect(failed.sort()).toEqual(['clear() removes every entry and refuses fills marked before it', 'mark → invalidate by key → set is refused', 'mark → invalidate by path → set is refused', 'mark → invalidate by tag → set is refused'])
-  expect(results.length).toBe(19)
+  expect(results.length).toBe(21)
 })

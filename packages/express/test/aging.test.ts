@@ -1,0 +1,3 @@
+import { agingSuite, expressApps, memoryStores } from '@larder/testkit'
+
+agingSuite(expressApps, memoryStores)

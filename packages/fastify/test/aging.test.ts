@@ -1,0 +1,3 @@
+import { agingSuite, fastifyApps, memoryStores } from '@larder/testkit'
+
+agingSuite(fastifyApps, memoryStores)
