@@ -1,23 +1,9 @@
-import type { CacheOptions, Duration, RouteOptions } from '@larder/core'
 import { describe, expect, it } from 'vitest'
 import type { AppFactory, HandlerRequest, Reply, RouteSpec } from './apps.js'
 import { useHarness, type Harness } from './harness.js'
 import { sleep, type Response } from './http.js'
 import type { StoreFactory } from './store-wrappers.js'
 import { gate, until } from './waiting.js'
-
-/** The options issue 18 adds to RouteOptions (and so to createCache's). */
-interface AgingOptions extends RouteOptions {
-  /** Store only responses with explicit freshness (s-maxage, max-age, Expires, a targeted field). */
-  requireFreshness?: boolean
-  /** How long a stale entry is kept for revalidation; false drops it. */
-  keepStale?: Duration | false
-  /** Honour CDN-Cache-Control (RFC 9213). */
-  cdnCacheControl?: boolean
-}
-// Widening, not a cast: it keeps compiling once core declares these options itself.
-const aging = (options: AgingOptions): RouteOptions => options
-const agingCache = (options: AgingOptions): Omit<CacheOptions, 'store'> => options
 
 const httpDate = (ms: number): string => new Date(ms).toUTCString()
 const one = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value)
@@ -110,7 +96,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
     describe('the lifetime: s-maxage, else max-age, else Expires − Date, else ttl (RFC 9111 §4.2.1)', () => {
       // Where a parser that missed the freshness would fall back to ttl, requireFreshness keeps ttl
       // from storing the response: only the freshness read can make it a hit.
-      const explicitOnly = aging({ requireFreshness: true })
+      const explicitOnly = { requireFreshness: true }
       it.each([
         ['s-maxage=3600, max-age=0 (a shared cache reads s-maxage first)', () => ({ 'cache-control': 's-maxage=3600, max-age=0' }), undefined],
         ['max-age=3600 with an Expires in the past', () => ({ 'cache-control': 'max-age=3600', expires: httpDate(Date.now() - 7_200_000), date: httpDate(Date.now()) }), undefined],
@@ -215,7 +201,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
     describe('requireFreshness: only responses with explicit freshness are stored', () => {
       it('a response that states no freshness is not stored: every request runs the handler', async () => {
         const { route, seen } = always(() => ({ 'content-language': 'en' }))
-        const h = await start([route], agingCache({ requireFreshness: true }))
+        const h = await start([route], { requireFreshness: true })
         expect((await h.get('/r')).cache).toBe('MISS')
         expect((await h.get('/r')).cache).toBe('MISS')
         expect(seen.n).toBe(2)
@@ -234,18 +220,18 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
         ['Larder-Cache-Control: max-age', () => ({ 'larder-cache-control': 'max-age=60' })],
       ])('a response with %s is stored', async (_name, headers) => {
         const { route, seen } = always(headers)
-        const h = await start([route], agingCache({ requireFreshness: true }))
+        const h = await start([route], { requireFreshness: true })
         await hitsOnSecond(h, seen)
       })
 
       it('CDN-Cache-Control: max-age counts as freshness where cdnCacheControl is on', async () => {
         const { route, seen } = always(() => ({ 'cdn-cache-control': 'max-age=60' }))
-        const h = await start([route], agingCache({ requireFreshness: true, cdnCacheControl: true }))
+        const h = await start([route], { requireFreshness: true, cdnCacheControl: true })
         await hitsOnSecond(h, seen)
       })
 
       it('as a route option: one route requires freshness, another under the same cache does not', async () => {
-        const strict = resource((): Reply => ({}), aging({ requireFreshness: true }), '/strict')
+        const strict = resource((): Reply => ({}), { requireFreshness: true }, '/strict')
         const lenient = resource((): Reply => ({}), undefined, '/lenient')
         const h = await start([strict.route, lenient.route])
         await neverHit(h, strict.seen, '/strict', 2)
@@ -377,7 +363,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
 
       it('a stale entry is kept for keepStale (default 10m) past its freshness, then dropped', async () => {
         const kept = versioned({ 'cache-control': 'max-age=1' })
-        const dropped = versioned({ 'cache-control': 'max-age=0' }, aging({ keepStale: '1s' }))
+        const dropped = versioned({ 'cache-control': 'max-age=0' }, { keepStale: '1s' })
         const h = await start([
           { ...kept.route, path: '/kept' },
           { ...dropped.route, path: '/dropped' },
@@ -395,7 +381,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
 
       it('keepStale: false drops a stale entry: the handler gets no conditional request', async () => {
         const { route, seen } = versioned({ 'cache-control': 'max-age=60', age: '60', 'last-modified': httpDate(Date.now() - 86_400_000) })
-        const h = await start([route], agingCache({ keepStale: false }))
+        const h = await start([route], { keepStale: false })
         await h.get('/r')
         const res = await h.get('/r')
         expect([seen.ifNoneMatch[1], seen.ifModifiedSince[1]]).toEqual([undefined, undefined])
@@ -546,7 +532,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
         expect((await h.get('/r')).headers['expires']).toBe('0')
       })
 
-      const cdn = aging({ cdnCacheControl: true })
+      const cdn = { cdnCacheControl: true }
       // A targeted field decides alone where it is valid (a stricter lifetime, an Age past it, private,
       // no-cache); where it is not a valid Structured Field dictionary (RFC 9213 §2.1: `&&&&&`, or a
       // quoted max-age, which Cache-Control allows but a targeted field does not), it is ignored and
@@ -592,7 +578,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
 
       it('CDN-Cache-Control: max-age=3600 over Cache-Control: no-store is stored where cdnCacheControl is on, and reaches the client', async () => {
         const { route, seen } = always(() => ({ 'cdn-cache-control': 'max-age=3600', 'cache-control': 'no-store' }))
-        const h = await start([route], agingCache({ cdnCacheControl: true }))
+        const h = await start([route], { cdnCacheControl: true })
         const miss = await h.get('/r')
         const hit = await h.get('/r')
         expect([miss.cache, hit.cache, callOf(hit), seen.n]).toEqual(['MISS', 'HIT', 1, 1])
@@ -612,7 +598,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
       })
 
       it('as a route option: cdnCacheControl on one route only', async () => {
-        const cdn = resource((): Reply => ({ headers: { 'cdn-cache-control': 'max-age=3600', 'cache-control': 'no-store' } }), aging({ cdnCacheControl: true }), '/cdn')
+        const cdn = resource((): Reply => ({ headers: { 'cdn-cache-control': 'max-age=3600', 'cache-control': 'no-store' } }), { cdnCacheControl: true }, '/cdn')
         const plain = resource((): Reply => ({ headers: { 'cdn-cache-control': 'max-age=3600', 'cache-control': 'no-store' } }), undefined, '/plain')
         const h = await start([cdn.route, plain.route])
         await hitsOnSecond(h, cdn.seen, '/cdn')
@@ -624,7 +610,7 @@ export function agingSuite(apps: AppFactory, stores: StoreFactory): void {
         ['Larder-Cache-Control: max-age=3600 over CDN-Cache-Control: no-store', { 'larder-cache-control': 'max-age=3600', 'cdn-cache-control': 'no-store' }, true],
       ])('%s', async (_name, headers, stored) => {
         const { route, seen } = always(() => headers)
-        const h = await start([route], agingCache({ cdnCacheControl: true }))
+        const h = await start([route], { cdnCacheControl: true })
         if (stored) await hitsOnSecond(h, seen)
         else await neverHit(h, seen, '/r', 2)
         expect((await h.get('/r')).headers['larder-cache-control']).toBeUndefined()
