@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { askForWholeResponse, connectionClosed, outcomeReason, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
+import { answerRange, askForWholeResponse, connectionClosed, isUnsafeMethod, outcomeReason, LarderOptionError, replayHeaders, show, OUTCOME_LABELS, type Cache, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { warnAboutEarlierRoutes } from './placement.js'
@@ -41,7 +41,6 @@ const REPLY_HEADERS: HeaderSource<FastifyReply> = {
 }
 
 const READS = new Set(['GET', 'HEAD'])
-const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 function infoOf(request: FastifyRequest): RequestInfo {
   return { method: request.method, url: request.url, headers: request.headers, host: request.host, protocol: request.protocol, raw: request }
@@ -95,10 +94,23 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
         void reply.send()
         return true
       }
-      void reply.code(entry.status)
+      const range = info.headers.range
+      const answer = range === undefined ? undefined : answerRange(entry, info.method, range, info.headers)
+      if (answer?.status === 416) {
+        // Only its Content-Range: the entry's headers describe a whole response this is not.
+        void reply.code(416).header('content-range', answer.contentRange)
+        if (statusHeader !== undefined) void reply.header(statusHeader, OUTCOME_LABELS.hit)
+        void reply.send()
+        return true
+      }
+      void reply.code(answer === undefined ? entry.status : 206)
       replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, OUTCOME_LABELS.hit)
       // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
-      const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+      let body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+      if (answer !== undefined) {
+        void reply.header('content-range', answer.contentRange).header('content-length', String(answer.end - answer.start + 1))
+        body = body.subarray(answer.start, answer.end + 1)
+      }
       // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
       void reply.send(entry.headers['content-type'] === undefined && body.byteLength > 0 ? Readable.from([body]) : body)
       return true
@@ -143,7 +155,9 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     }
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) {
-      fill.push(payload)
+      // The whole body, before the head goes out: the miss carries the ETag its hits will.
+      const etag = fill.pushWhole(payload)
+      if (etag !== undefined) void reply.header('etag', etag)
       // The whole body is known before the head goes out: one too large is told here too.
       if (reasonHeader !== undefined && fill.refusal !== undefined) void reply.header(reasonHeader, fill.refusal)
     }
@@ -166,7 +180,7 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
 
 function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unknown> {
   return function (request, reply, payload, done) {
-    if (!MUTATIONS.has(request.method)) return done(null, payload)
+    if (!isUnsafeMethod(request.method)) return done(null, payload)
     const outcome = cache.handle(infoOf(request), route, request.log)
     const pending = outcome instanceof Promise || outcome.kind !== 'mutation' ? undefined : outcome.mutation.complete(reply.statusCode, reply.getHeaders())
     if (pending === undefined) return done(null, payload)
@@ -210,8 +224,9 @@ async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptio
       routeOptions.onRequest = appendHook(routeOptions.onRequest, hooks.onRequest)
       routeOptions.onSend = appendHook(routeOptions.onSend, hooks.onSend)
     }
-    // Mutations invalidate even with global: false; caching is opt-in, freshness is not.
-    if (route.enabled && methods.some((m) => MUTATIONS.has(m))) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
+    // Writes invalidate even with global: false; caching is opt-in, freshness is not. Any unsafe
+    // method does, custom ones (addHttpMethod) included: RFC 9111 §4.4.
+    if (route.enabled && methods.some(isUnsafeMethod)) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
   })
 }
 
