@@ -1,6 +1,7 @@
 import { memoryStore } from './memory-store.js'
 import { Mutation, runInvalidation } from './mutation.js'
 import { Lookup } from './lookup.js'
+import { isUnsafeMethod } from './methods.js'
 import { resolveCacheOptions, resolveRoute, type CacheOptions, type ResolvedCacheConfig, type ResolvedRoute, type RouteOptions } from './options.js'
 import { PASS, Write, type Outcome } from './outcome.js'
 import { indexPath } from './paths.js'
@@ -12,8 +13,6 @@ import type { Logger, MaybePromise, RequestInfo, Store } from './types.js'
 export type { Outcome } from './outcome.js'
 
 export { OUTCOME_LABELS } from './labels.js'
-
-const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export interface InvalidateOptions {
   tags?: readonly string[]
@@ -77,7 +76,7 @@ class LarderCache implements Cache {
   handle(info: RequestInfo, route: ResolvedRoute, logger?: Logger): MaybePromise<Outcome> {
     const method = info.method
     if (method === 'GET' || method === 'HEAD') return this.lookup.read(info, route, logger)
-    if (MUTATIONS.has(method)) return new Write(new Mutation(this.gateway, this.flights, route, info, logger), this.counters)
+    if (isUnsafeMethod(method)) return new Write(new Mutation(this.gateway, this.flights, route, info, logger), this.counters)
     return PASS
   }
 

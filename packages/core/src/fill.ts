@@ -20,6 +20,10 @@ export interface Replacement {
   readonly notModified: boolean
 }
 
+function hasValidator(headers: ResponseHeaders): boolean {
+  return headers['etag'] !== undefined || headers['last-modified'] !== undefined
+}
+
 /**
  * Whether a body of `bytes` is all that its Content-Length declared. No declared length (chunked)
  * leaves completeness to the connection; a 204 has no body and a 304's length is the selected
@@ -76,6 +80,11 @@ export class Fill {
   private vary = NO_VARY
   private headers = NO_HEADERS
   private watchingClose = false
+  /** When the head was taken: the Date of a response whose handler set none (Node stamps one as it writes the head). */
+  private startedAt = 0
+  /** The ETag given out by `pushWhole`, and the captured body it is the hash of. */
+  private wholeEtag: string | undefined = undefined
+  private wholeBody: Uint8Array | undefined = undefined
   private refusedFor: string | undefined = undefined
   private route: ResolvedRoute
   private credentials: Credentials
@@ -202,6 +211,7 @@ export class Fill {
       return false
     }
     this.state = 'capturing'
+    this.startedAt = Date.now()
     this.chunks = []
     this.status = status
     this.lifetimeMs = decision.lifetimeMs
@@ -229,6 +239,8 @@ export class Fill {
     }
     const headers: Record<string, HeaderValue> = { ...stale.headers, ...update }
     const now = Date.now()
+    // The stored Date is replayed on hits: it becomes this response's, as for any fill.
+    if (update['date'] === undefined) headers['date'] = new Date(now).toUTCString()
     // Its age is the 304's own (RFC 9111 §4.2.3): the stored response's Date and Age are history.
     const aged = { ...headers, age: notModified['age'], date: notModified['date'] }
     const decision = responseDecision(stale.status, PLAIN_HEADERS, aged, this.route, this.credentials, this.requestTime, now)
@@ -257,16 +269,38 @@ export class Fill {
   }
 
   push(chunk: string | Uint8Array, encoding?: BufferEncoding): void {
-    if (this.state !== 'capturing') return
+    this.capture(chunk, encoding)
+  }
+
+  /**
+   * `push` for a body the adapter knows is the response's whole body, before the response's head
+   * goes out (Fastify's string and Buffer payloads, Express's `end(body)` with nothing written
+   * before). Returns the ETag the adapter sets on the response, if the entry will get one larder
+   * generates: the miss then carries the validator its hits will, so a client can revalidate what
+   * it got from the miss. Undefined when the handler set a validator, or the body is not stored.
+   */
+  pushWhole(chunk: string | Uint8Array, encoding?: BufferEncoding): string | undefined {
+    const whole = this.bytes === 0
+    const bytes = this.capture(chunk, encoding)
+    if (!whole || bytes === undefined || this.state !== 'capturing' || hasValidator(this.headers)) return undefined
+    this.wholeBody = bytes
+    this.wholeEtag = bodyEtag(bytes)
+    return this.wholeEtag
+  }
+
+  /** The bytes captured, if any. */
+  private capture(chunk: string | Uint8Array, encoding: BufferEncoding | undefined): Uint8Array | undefined {
+    if (this.state !== 'capturing') return undefined
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk
-    if (bytes.byteLength === 0) return
+    if (bytes.byteLength === 0) return undefined
     this.bytes += bytes.byteLength
     if (this.bytes > this.route.maxBodyBytes) {
       this.refuse('too-large')
       this.endRunOwn(true)
-      return
+      return undefined
     }
     this.chunks.push(bytes)
+    return bytes
   }
 
   /**
@@ -321,8 +355,11 @@ export class Fill {
       this.endLookAgain()
       return false
     }
-    // Every entry gets a validator, so conditional requests can be answered with 304.
-    if (headers['etag'] === undefined && headers['last-modified'] === undefined) headers['etag'] = bodyEtag(body)
+    // Every entry gets a validator, so conditional requests can be answered with 304: the one its
+    // miss was sent with when the body was known in time (pushWhole), and the same hash otherwise.
+    if (!hasValidator(headers)) headers['etag'] = body === this.wholeBody ? this.wholeEtag! : bodyEtag(body)
+    // A hit carries the stored response's Date (see NOT_STORED); Node gave this one its own as it wrote the head.
+    if (headers['date'] === undefined) headers['date'] = new Date(this.startedAt).toUTCString()
     const entry: CacheEntry = { status: this.status, headers, body, storedAt: now, freshUntil: now, expiresAt: now }
     this.setTimes(entry, now)
     return this.write(entry, now)

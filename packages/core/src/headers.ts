@@ -2,7 +2,9 @@ import type { HeaderValue, ResponseHeaders } from './types.js'
 
 /**
  * Headers never stored: hop-by-hop ones (RFC 9110 §7.6.1) and those that describe one particular
- * transmission rather than the resource, which are recomputed on every hit.
+ * transmission rather than the resource, which are recomputed on every hit. `date` is stored: a
+ * hit carries the stored response's own Date, when it was generated, and `Age` says how long ago
+ * (RFC 9110 §6.6.1, RFC 9111 §4); a new Date per hit would make a stored response look newly made.
  */
 const NOT_STORED = new Set([
   'connection',
@@ -14,7 +16,6 @@ const NOT_STORED = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
-  'date',
   'age',
   'content-length',
   'set-cookie',

@@ -20,7 +20,7 @@ function sameOriginPath(value: unknown, info: RequestInfo): string | undefined {
 }
 
 /**
- * An unsafe request (POST/PUT/PATCH/DELETE) whose success invalidates what it changed. The adapter
+ * An unsafe request (any method but the safe ones, see isUnsafeMethod) whose success invalidates what it changed. The adapter
  * calls `complete(status)` when the status is known and holds the response until the returned
  * promise settles, so a client that has its 2xx and then reads never sees the old entry. Created
  * by `Cache.handle`; adapters use it as a type.

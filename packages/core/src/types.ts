@@ -13,7 +13,7 @@ export type ResponseHeaders = Readonly<Record<string, number | string | readonly
 /** A cached response, exactly as it is replayed. Times are absolute (epoch ms) so every reader compares against `Date.now()` alike. */
 export interface CacheEntry {
   status: number
-  /** Lower-case names; hop-by-hop and per-response headers (date, age, content-length, x-cache) removed. */
+  /** Lower-case names; hop-by-hop, Connection-listed and per-response headers (age, content-length, x-cache) removed; date kept. */
   headers: Record<string, HeaderValue>
   body: Uint8Array
   /** When the response was stored. */

@@ -1,5 +1,5 @@
 import { ServerResponse } from 'node:http'
-import { askForWholeResponse, restoreRequest, LarderOptionError, outcomeReason, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
+import { answerRange, askForWholeResponse, restoreRequest, LarderOptionError, outcomeReason, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type HeaderSink, type BypassOutcome, type MissOutcome, type Outcome, type RangeAnswer, type RequestInfo, type RouteOptions } from '@larder/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
@@ -86,7 +86,12 @@ function appOf(req: Request): App {
   return (Object.getPrototypeOf(req) as { app?: App } | null)?.app
 }
 
-function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined, label: string): void {
+function serveHit(method: string, headers: Request['headers'], res: ServerResponse, entry: CacheEntry, notModified: boolean, statusHeader: string | undefined, label: string): void {
+  const range = headers.range
+  if (range !== undefined && !notModified) {
+    const answer = answerRange(entry, method, range, headers)
+    if (answer !== undefined) return serveRange(res, entry, answer, statusHeader, label)
+  }
   const status = notModified ? 304 : entry.status
   // A store to an Express response misses V8's inline cache and costs far more than a load
   // (bench/README.md), and the status is nearly always 200 already.
@@ -96,6 +101,21 @@ function serveHit(method: string, res: ServerResponse, entry: CacheEntry, notMod
   replayHeaders(entry, Date.now(), sink, res, statusHeader, label, notModified)
   if (notModified || method === 'HEAD') res.end()
   else res.end(entry.body)
+}
+
+/** A Range answered from the entry: the 206's headers are the entry's; a 416 carries only its Content-Range. */
+function serveRange(res: ServerResponse, entry: CacheEntry, answer: RangeAnswer, statusHeader: string | undefined, label: string): void {
+  res.statusCode = answer.status
+  if (answer.status === 206) replayHeaders(entry, Date.now(), RESPONSE_SINK, res, statusHeader, label)
+  else if (statusHeader !== undefined) res.setHeader(statusHeader, label)
+  res.setHeader('content-range', answer.contentRange)
+  if (answer.status === 206) {
+    res.setHeader('content-length', String(answer.end - answer.start + 1))
+    res.end(entry.body.subarray(answer.start, answer.end + 1))
+  } else {
+    res.setHeader('content-length', '0')
+    res.end()
+  }
 }
 
 /** The reason header of a bypass or of a HEAD's miss (a GET's miss gets it when its response is refused). */
@@ -124,7 +144,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
   const apply = (method: string, headers: Request['headers'], res: Response, next: NextFunction, outcome: Outcome, previous: RequestState | undefined, app: App, locals: Locals): void => {
     switch (outcome.kind) {
       case 'hit':
-        serveHit(method, res, outcome.entry, outcome.notModified, statusHeader, outcome.label)
+        serveHit(method, headers, res, outcome.entry, outcome.notModified, statusHeader, outcome.label)
         return
       case 'pass':
         next()

@@ -1,4 +1,4 @@
-import type { ResolvedRoute } from '@larder/core/adapter'
+import { isUnsafeMethod, type ResolvedRoute } from '@larder/core/adapter'
 import { larderOptions } from './route-options.js'
 
 /**
@@ -26,8 +26,13 @@ interface Route {
 type Router = { stack?: unknown }
 type App = { _router?: Router; router?: Router }
 
-const WRITES = ['post', 'put', 'patch', 'delete']
 const checked = new WeakSet<object>()
+
+/** Whether a route answers an unsafe method (Express keeps its methods lower-case; `_all` is app.all). */
+function isWriteRoute(methods: Record<string, boolean>): boolean {
+  for (const m in methods) if (methods[m] === true && (m === '_all' || isUnsafeMethod(m.toUpperCase()))) return true
+  return false
+}
 
 type Warn = (message: string, code: string) => void
 
@@ -109,7 +114,7 @@ function unseenWrites(stack: readonly Layer[], warn: Warn, covered = false, dept
     const cached = own.length > 0 ? own[own.length - 1]!.enabled : ahead
     if ((methods['get'] === true || methods['_all'] === true) && cached) cachedGets.push(route.path)
     // A write route with a larder of its own, even larder(cache, false), was seen and decided.
-    if (!ahead && own.length === 0 && WRITES.some((m) => methods[m] === true || methods['_all'] === true)) unseen.push({ path: route.path, label: describe(route) })
+    if (!ahead && own.length === 0 && isWriteRoute(methods)) unseen.push({ path: route.path, label: describe(route) })
   }
   for (const write of unseen) {
     const get = cachedGets.find((path) => sameResource(path, write.path))

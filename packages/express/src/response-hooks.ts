@@ -38,7 +38,13 @@ function beforeBody(res: ServerResponse, state: RequestState, method: 'write' | 
   }
   const chunk = args[0]
   const outcome = state.outcome
-  if (outcome.kind === 'miss' && (typeof chunk === 'string' || chunk instanceof Uint8Array)) outcome.fill?.push(chunk, encodingOf(args))
+  if (outcome.kind !== 'miss' || outcome.fill === undefined || !(typeof chunk === 'string' || chunk instanceof Uint8Array)) return true
+  // end(body) before the head went out (so before any write): the whole body is known in time for
+  // the miss to carry the ETag its hits will.
+  if (method === 'end' && !res.headersSent) {
+    const etag = outcome.fill.pushWhole(chunk, encodingOf(args))
+    if (etag !== undefined) res.setHeader('etag', etag)
+  } else outcome.fill.push(chunk, encodingOf(args))
   return true
 }
 

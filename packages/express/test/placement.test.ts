@@ -108,6 +108,23 @@ describe.each([
     expect(warnings.find((w) => w.includes('larder does not see POST /users'))).toContain('cached GET /users/:id')
   })
 
+  it('counts every unsafe method as a write, and no safe one (RFC 9111 §4.4)', async () => {
+    const warnings = await warningsOf(
+      createApp,
+      (app, cache) => {
+        app.get('/users/:id', larder(cache), handler)
+        app.purge('/users/:id', handler)
+        app.lock('/users/:id', handler)
+        app.options('/users/:id', handler)
+        app.propfind('/users/:id', handler)
+      },
+      ['/users/1', '/users/1'],
+    )
+    expect(warnings).toHaveLength(2)
+    expect(warnings.find((w) => w.includes('larder does not see PURGE /users/:id'))).toContain("app.purge('/users/:id', larder(cache")
+    expect(warnings.find((w) => w.includes('larder does not see LOCK /users/:id'))).toBeDefined()
+  })
+
   it('checks routers too, where a larder mounted ahead covers their writes', async () => {
     const warnings = await warningsOf(
       createApp,

@@ -1,5 +1,5 @@
 import { Readable, Transform } from 'node:stream'
-import { askForWholeResponse, connectionClosed, outcomeReason, LarderOptionError, LARDER_CACHE_CONTROL, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
+import { answerRange, askForWholeResponse, connectionClosed, isUnsafeMethod, outcomeReason, LarderOptionError, LARDER_CACHE_CONTROL, replayHeaders, show, OUTCOME_LABELS, type Cache, type CacheEntry, type Fill, type HeaderSink, type HeaderSource, type Outcome, type RequestInfo, type ResolvedRoute, type RouteOptions } from '@larder/core/adapter'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions as FastifyRouteOptions, onRequestHookHandler, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { warnAboutEarlierRoutes } from './placement.js'
@@ -41,7 +41,6 @@ const REPLY_HEADERS: HeaderSource<FastifyReply> = {
 }
 
 const READS = new Set(['GET', 'HEAD'])
-const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 function infoOf(request: FastifyRequest): RequestInfo {
   return { method: request.method, url: request.url, headers: request.headers, host: request.host, protocol: request.protocol, raw: request }
@@ -77,10 +76,11 @@ function captureStream(source: Readable, fill: Fill, reply: FastifyReply): Reada
   return source.pipe(tee)
 }
 
-/** A stored body as Fastify's payload. */
-function payloadOf(entry: CacheEntry): Buffer | Readable {
+/** A stored body as Fastify's payload: all of it, or the range a 206 answers with. */
+function payloadOf(entry: CacheEntry, range?: { start: number; end: number }): Buffer | Readable {
   // Stores hand back Buffers; only a plain Uint8Array needs a Buffer view for Fastify.
-  const body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+  let body = Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)
+  if (range !== undefined) body = body.subarray(range.start, range.end + 1)
   // Fastify labels a Buffer application/octet-stream; a response that had no type must not gain one.
   return entry.headers['content-type'] === undefined && body.byteLength > 0 ? Readable.from([body]) : body
 }
@@ -103,9 +103,19 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
         void reply.send()
         return true
       }
-      void reply.code(entry.status)
+      const range = info.headers.range
+      const answer = range === undefined ? undefined : answerRange(entry, info.method, range, info.headers)
+      if (answer?.status === 416) {
+        // Only its Content-Range: the entry's headers describe a whole response this is not.
+        void reply.code(416).header('content-range', answer.contentRange)
+        if (statusHeader !== undefined) void reply.header(statusHeader, outcome.label)
+        void reply.send()
+        return true
+      }
+      void reply.code(answer === undefined ? entry.status : 206)
       replayHeaders(entry, Date.now(), REPLY_SINK, reply, statusHeader, outcome.label)
-      void reply.send(payloadOf(entry))
+      if (answer !== undefined) void reply.header('content-range', answer.contentRange).header('content-length', String(answer.end - answer.start + 1))
+      void reply.send(payloadOf(entry, answer))
       return true
     }
     if (outcome.kind === 'miss' || outcome.kind === 'bypass') {
@@ -159,7 +169,9 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     if (!capturing) return done(null, payload)
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) {
-      fill.push(payload)
+      // The whole body, before the head goes out: the miss carries the ETag its hits will.
+      const etag = fill.pushWhole(payload)
+      if (etag !== undefined) void reply.header('etag', etag)
       // The whole body is known before the head goes out: one too large is told here too.
       if (reasonHeader !== undefined && fill.refusal !== undefined) void reply.header(reasonHeader, fill.refusal)
     }
@@ -187,7 +199,7 @@ function removeOwnField(reply: FastifyReply): void {
 
 function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unknown> {
   return function (request, reply, payload, done) {
-    if (!MUTATIONS.has(request.method)) return done(null, payload)
+    if (!isUnsafeMethod(request.method)) return done(null, payload)
     const outcome = cache.handle(infoOf(request), route, request.log)
     const pending = outcome instanceof Promise || outcome.kind !== 'mutation' ? undefined : outcome.mutation.complete(reply.statusCode, reply.getHeaders())
     if (pending === undefined) return done(null, payload)
@@ -231,8 +243,9 @@ async function larderPlugin(fastify: FastifyInstance, options: LarderPluginOptio
       routeOptions.onRequest = appendHook(routeOptions.onRequest, hooks.onRequest)
       routeOptions.onSend = appendHook(routeOptions.onSend, hooks.onSend)
     }
-    // Mutations invalidate even with global: false; caching is opt-in, freshness is not.
-    if (route.enabled && methods.some((m) => MUTATIONS.has(m))) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
+    // Writes invalidate even with global: false; caching is opt-in, freshness is not. Any unsafe
+    // method does, custom ones (addHttpMethod) included: RFC 9111 §4.4.
+    if (route.enabled && methods.some(isUnsafeMethod)) routeOptions.onSend = appendHook(routeOptions.onSend, mutationHook(cache, route))
   })
 }
 

@@ -22,9 +22,17 @@ export interface Reply {
   status?: number
   headers?: Record<string, string | string[]>
   /** json: res.json / returned object; text; bytes: a Buffer; chunks: several writes; stream: piped. */
-  body?: { json: unknown } | { text: string; type?: string } | { bytes: Buffer } | { chunks: Array<string | Buffer> } | { stream: () => Readable } | Writes
+  body?: { json: unknown } | { text: string; type?: string } | { bytes: Buffer } | WholeBody | { chunks: Array<string | Buffer> } | { stream: () => Readable } | Writes
   /** Throw from the handler (the framework answers 500). */
   fail?: boolean
+}
+
+/**
+ * The whole body in one call that also ends the response, below the framework's send helpers
+ * (Express: `res.end(body)`; Fastify: `reply.send(body)`, a string payload).
+ */
+export interface WholeBody {
+  end: string
 }
 
 /**
@@ -36,7 +44,11 @@ export interface Writes {
 }
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /**
+   * Any method Node's HTTP parser accepts (`http.METHODS`): the app factories register a route for a
+   * method beyond the usual five as an app would (Express: `app.purge(...)`; Fastify: `addHttpMethod`).
+   */
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | (string & {})
   /** Framework route pattern, e.g. '/users/:id'. */
   path: string
   /** Route-level larder options (Express: larder(cache, options) on the route; Fastify: config.cache). */
@@ -58,6 +70,8 @@ export interface StartOptions {
    * compressing every size, before or after larder, as an app's code would order them.
    */
   compressor?: 'before' | 'after'
+  /** Express's 'etag' setting (default: the framework's own, weak ETags on res.send; Fastify sets none). */
+  etag?: boolean
   /** Express's 'query parser' setting (default: the framework's own; Fastify has only one). */
   queryParser?: 'simple' | 'extended'
 }

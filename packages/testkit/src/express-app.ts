@@ -12,6 +12,7 @@ async function send(res: Response, reply: Reply): Promise<void> {
   const body = reply.body
   if (body === undefined) res.end()
   else if ('json' in body) res.json(body.json)
+  else if ('end' in body) res.end(body.end)
   else if ('text' in body) res.type(body.type ?? 'text/plain').send(body.text)
   else if ('bytes' in body) res.type('application/octet-stream').send(body.bytes)
   else if ('writes' in body) {
@@ -58,12 +59,14 @@ function expressFactory(name: string, createApp: () => ReturnType<typeof express
   async start(cache, routes, options = {}) {
     const app = createApp()
     if (options.trustProxy) app.set('trust proxy', true)
+    if (options.etag !== undefined) app.set('etag', options.etag)
     if (options.queryParser) app.set('query parser', options.queryParser)
     if (options.compressor === 'before') app.use(compression({ threshold: 0 }))
     if (options.global ?? true) app.use(larder(cache))
     if (options.compressor === 'after') app.use(compression({ threshold: 0 }))
     for (const route of routes) {
-      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'
+      // Express routes every method in Node's http.METHODS through app[lower-case name] (app.purge, app.lock).
+      const method = route.method.toLowerCase() as 'get'
       // A route-level larder goes where the route has options of its own, and, without a global
       // larder, on every mutation, so that writes keep invalidating (what the README tells users).
       const wantsRoute = route.options !== undefined || (options.global === false && route.method !== 'GET')

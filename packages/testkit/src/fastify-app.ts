@@ -10,6 +10,7 @@ function send(reply: FastifyReply, r: Reply): unknown {
   const body = r.body
   if (body === undefined) return reply.send()
   if ('json' in body) return reply.send(body.json)
+  if ('end' in body) return reply.send(body.end)
   if ('text' in body) return reply.type(body.type ?? 'text/plain').send(body.text)
   if ('bytes' in body) return reply.type('application/octet-stream').send(body.bytes)
   if ('writes' in body) return reply.send(Readable.from(body.writes))
@@ -47,6 +48,8 @@ export const fastifyApps: AppFactory = {
     await app.register(larderPlugin, { cache, global: options.global ?? true })
     if (options.compressor === 'after') await app.register(compress, { threshold: 0 })
     for (const route of routes) {
+      // Fastify 5 routes only the common methods until an app adds the others it serves.
+      if (!app.supportedMethods.includes(route.method)) app.addHttpMethod(route.method, { hasBody: true })
       const config = route.options === undefined ? {} : { cache: route.options }
       app.route({ method: route.method, url: route.path, config, handler: handle(route) })
     }

@@ -10,7 +10,8 @@ export interface Response {
 }
 
 export interface RequestOptions {
-  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** Any method in Node's `http.METHODS` (default GET). */
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | (string & {})
   headers?: Record<string, string>
   body?: string
 }

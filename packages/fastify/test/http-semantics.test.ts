@@ -1,0 +1,3 @@
+import { fastifyApps, httpSemanticsSuite, memoryStores } from '@larder/testkit'
+
+httpSemanticsSuite(fastifyApps, memoryStores)
