@@ -1,0 +1,54 @@
+import { LarderOptionError, type CacheOptions } from '@larder/core'
+import { CONFIGS, type RowConfig } from './configs.js'
+import { startProxy, type Adapter } from './proxies.js'
+import { score, type Score, type Scorer } from './score.js'
+import { rowStore, type StoreKind } from './stores.js'
+import { runClient, startOrigin, type RawResults } from './suite.js'
+
+export const ADAPTERS: readonly Adapter[] = ['express', 'fastify']
+
+export interface Row {
+  /** `larder-<adapter> <config>`, the key in the table, latest.json and baseline.json. */
+  name: string
+  adapter: Adapter
+  config: RowConfig
+}
+
+export type RowOutcome =
+  | { row: Row; status: 'ok'; raw: RawResults; score: Score; seconds: number }
+  | { row: Row; status: 'skipped'; reason: string }
+
+/** Every adapter × configuration, configurations first (the table's order). */
+export function allRows(): Row[] {
+  return CONFIGS.flatMap((config) => ADAPTERS.map((adapter) => ({ name: `larder-${adapter} ${config.name}`, adapter, config })))
+}
+
+/**
+ * One row: its own origin and proxy (so rows can run at once), the suite's client against the
+ * proxy, and the score. Options createCache rejects (not in this larder yet) skip the row.
+ */
+export async function runRow(row: Row, copy: string, scorer: Scorer, storeKind: StoreKind, ids: Set<string> | undefined): Promise<RowOutcome> {
+  const store = await rowStore(storeKind, row.name)
+  const options = { ...row.config.options, ...(store.store === undefined ? {} : { store: store.store }) } as CacheOptions
+  const origin = await startOrigin(copy)
+  try {
+    let proxy
+    try {
+      proxy = await startProxy(row.adapter, options, origin.url)
+    } catch (err) {
+      if (err instanceof LarderOptionError) return { row, status: 'skipped', reason: err.message }
+      throw err
+    }
+    try {
+      const started = Date.now()
+      const raw = await runClient(copy, proxy.url, ids)
+      return { row, status: 'ok', raw, score: score(scorer, raw), seconds: (Date.now() - started) / 1000 }
+    } finally {
+      await store.empty()
+      await proxy.close()
+    }
+  } finally {
+    await origin.stop()
+    await store.dispose()
+  }
+}

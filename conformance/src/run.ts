@@ -1,0 +1,119 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { compare, buildBaseline, readBaseline, writeBaseline } from './baseline.js'
+import { publishedScores } from './published.js'
+import { failureLine, markdownTable, writeLatest } from './report.js'
+import { allRows, runRow, type RowOutcome } from './rows.js'
+import type { StoreKind } from './stores.js'
+import { loadSuite, repoRoot, selectTests, suiteDir, suiteVersion, workingCopy } from './suite.js'
+
+const USAGE = `pnpm conformance [options]
+  --check              exit non-zero if a larder row scores below conformance/baseline.json
+  --update-baseline    record this run's scores as conformance/baseline.json
+  --only <prefix>      run only the tests whose id starts with <prefix> (and what they depend on); prints each
+  --verbose            print every failing test with its message
+  --adapter <name>     express or fastify (default both)
+  --config <name>      a row of src/configs.ts (default all)
+  --redis              the Redis store (REDIS_URL, default redis://127.0.0.1:6379) instead of the memory store
+env: CACHE_TESTS_DIR  the suite's folder, relative to the repository root (default ../shared/cache-tests)`
+
+const { values: args } = parseArgs({
+  options: {
+    check: { type: 'boolean', default: false },
+    'update-baseline': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    adapter: { type: 'string' },
+    config: { type: 'string' },
+    redis: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+})
+
+const HERE = join(repoRoot(), 'conformance')
+const BASELINE = join(HERE, 'baseline.json')
+const LATEST = join(HERE, 'results', 'latest.json')
+
+async function main(): Promise<number> {
+  if (args.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const partial = args.only !== undefined || args.adapter !== undefined || args.config !== undefined
+  if (partial && (args.check || args['update-baseline'])) throw new Error('--check and --update-baseline score every row on the whole suite: drop --only, --adapter and --config')
+
+  const started = Date.now()
+  const dir = suiteDir()
+  const suite = suiteVersion(dir)
+  const scorer = await loadSuite(dir)
+  const rows = allRows().filter((r) => (args.adapter === undefined || r.adapter === args.adapter) && (args.config === undefined || r.config.name === args.config))
+  if (rows.length === 0) throw new Error(`no row matches --adapter ${args.adapter ?? '(any)'} --config ${args.config ?? '(any)'}; rows: ${allRows().map((r) => r.name).join(', ')}`)
+  const ids = selectTests(scorer.files, args.only)
+  if (ids !== undefined && ids.size === 0) throw new Error(`no test id starts with "${args.only}"`)
+  const store: StoreKind = args.redis ? 'redis' : 'memory'
+
+  console.log(`${suite} from ${dir}; ${rows.length} rows at once, ${store} store${ids ? `, ${ids.size} tests` : ''}`)
+  const copy = workingCopy(dir)
+  let outcomes: RowOutcome[]
+  try {
+    outcomes = await Promise.all(rows.map((row) => runRow(row, copy.dir, scorer, store, ids)))
+  } finally {
+    copy.remove()
+  }
+  const seconds = Math.round((Date.now() - started) / 1000)
+
+  for (const o of outcomes) if (o.status === 'skipped') console.log(`skipped ${o.row.name}: this larder rejects its options (${o.reason})`)
+
+  if (ids !== undefined) {
+    for (const o of outcomes) {
+      if (o.status !== 'ok') continue
+      console.log(`\n## ${o.row.name}: required ${o.score.required.passed}/${o.score.required.total}, optimal ${o.score.optimal.passed}/${o.score.optimal.total} of the selection`)
+      const failing = new Map(o.score.failures.map((f) => [f.id, f]))
+      for (const id of ids) {
+        const f = failing.get(id)
+        if (f !== undefined) console.log(`✗ ${failureLine(f, true)}`)
+        else if (o.score.passing.includes(id)) console.log(`✓ ${id}`)
+        else console.log(`· ${id} (check: ${o.raw[id] === true ? 'yes' : 'no'})`)
+      }
+    }
+    console.log(`\n${seconds}s`)
+    return 0
+  }
+
+  const published = await publishedScores(dir, scorer)
+  console.log(`\n${markdownTable(outcomes, published, store)}\n`)
+  for (const o of outcomes) {
+    if (o.status !== 'ok') continue
+    const failing = o.score.failures.filter((f) => args.verbose || (f.kind === 'required' && o.row.config.name === 'rfc'))
+    if (failing.length === 0) continue
+    console.log(`${o.row.name}: ${args.verbose ? 'failing tests' : 'failing required tests'} (${failing.length})`)
+    for (const f of failing) console.log(`  ${args.verbose ? `${f.kind} ` : ''}${failureLine(f, args.verbose)}`)
+    console.log('')
+  }
+  if (!partial) writeLatest(LATEST, outcomes, published, { suite, store, seconds })
+  console.log(`${seconds}s${partial ? '' : `; results in ${LATEST}`}`)
+
+  if (args['update-baseline']) {
+    writeBaseline(BASELINE, buildBaseline(suite, outcomes, published))
+    console.log(`baseline recorded in ${BASELINE}`)
+  }
+  if (args.check) {
+    const { failures, notes } = compare(readBaseline(BASELINE), suite, outcomes, published)
+    for (const n of notes) console.log(`note: ${n}`)
+    if (failures.length > 0) {
+      console.error(`conformance check FAILED against ${BASELINE}:`)
+      for (const f of failures) console.error(`  - ${f}`)
+      return 1
+    }
+    console.log('conformance check passed: no larder row below its baseline')
+  }
+  return 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`conformance: ${err.message}`)
+    process.exit(2)
+  },
+)
