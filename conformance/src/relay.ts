@@ -36,6 +36,8 @@ export interface OriginRequest {
   headers: IncomingHttpHeaders
   /** The request body: the raw stream (Express) or the bytes a parser collected (Fastify). */
   body: Readable | Buffer | undefined
+  /** Called with each interim (1xx) response the origin sends before its final one. */
+  onInterim?: (status: number, headers: Record<string, string | string[]>) => void
 }
 
 /**
@@ -56,7 +58,8 @@ export function createRelay(origin: string): { forward(req: OriginRequest): Prom
       // The length is the body's own once the framing is ours (Transfer-Encoding was dropped above).
       if (body !== undefined && req.headers['transfer-encoding'] !== undefined) delete headers['content-length']
       try {
-        const res = await request(new URL(req.url, base), { method: req.method, headers, body: body ?? null, dispatcher })
+        const onInfo = req.onInterim === undefined ? undefined : (info: { statusCode: number; headers: Record<string, string | string[]> }) => req.onInterim?.(info.statusCode, info.headers)
+        const res = await request(new URL(req.url, base), { method: req.method, headers, body: body ?? null, dispatcher, ...(onInfo ? { onInfo } : {}) })
         const bytes = Buffer.from(await res.body.arrayBuffer())
         return { status: res.statusCode, headers: endToEnd(res.headers), body: bytes }
       } catch {

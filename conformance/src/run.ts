@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { compare, buildBaseline, readBaseline, writeBaseline } from './baseline.js'
 import { publishedScores } from './published.js'
+import { relayCheck } from './relay-check.js'
 import { failureLine, markdownTable, writeLatest } from './report.js'
 import { allRows, runRow, type RowOutcome } from './rows.js'
 import type { StoreKind } from './stores.js'
@@ -15,9 +16,12 @@ const USAGE = `pnpm conformance [options]
   --adapter <name>     express or fastify (default both)
   --config <name>      a row of src/configs.ts (default all)
   --redis              the Redis store (REDIS_URL, default redis://127.0.0.1:6379) instead of the memory store
+  --relay-check        check the proxies, not larder: the suite straight against its origin vs through each relay without larder
 env: CACHE_TESTS_DIR  the suite's folder, relative to the repository root (default ../shared/cache-tests)`
 
+// pnpm passes on the `--` of `pnpm conformance -- --check`; it separates nothing here.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     check: { type: 'boolean', default: false },
     'update-baseline': { type: 'boolean', default: false },
@@ -26,6 +30,7 @@ const { values: args } = parseArgs({
     adapter: { type: 'string' },
     config: { type: 'string' },
     redis: { type: 'boolean', default: false },
+    'relay-check': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
@@ -51,6 +56,18 @@ async function main(): Promise<number> {
   const ids = selectTests(scorer.files, args.only)
   if (ids !== undefined && ids.size === 0) throw new Error(`no test id starts with "${args.only}"`)
   const store: StoreKind = args.redis ? 'redis' : 'memory'
+
+  if (args['relay-check']) {
+    const copy = workingCopy(dir)
+    try {
+      const differences = await relayCheck(copy.dir, ids)
+      for (const d of differences) console.log(d)
+      console.log(`${differences.length} results differ between the origin and the relays`)
+    } finally {
+      copy.remove()
+    }
+    return 0
+  }
 
   console.log(`${suite} from ${dir}; ${rows.length} rows at once, ${store} store${ids ? `, ${ids.size} tests` : ''}`)
   const copy = workingCopy(dir)
