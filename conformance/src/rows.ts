@@ -27,7 +27,7 @@ export function allRows(): Row[] {
  * One row: its own origin and proxy (so rows can run at once), the suite's client against the
  * proxy, and the score. Options createCache rejects (not in this larder yet) skip the row.
  */
-export async function runRow(row: Row, copy: string, scorer: Scorer, storeKind: StoreKind, ids: Set<string> | undefined): Promise<RowOutcome> {
+export async function runRow(row: Row, copy: string, scorer: Scorer, storeKind: StoreKind, ids: Set<string> | undefined, dump?: (line: string) => void): Promise<RowOutcome> {
   const store = await rowStore(storeKind, row.name)
   const options = { ...row.config.options, ...(store.store === undefined ? {} : { store: store.store }) } as CacheOptions
   const origin = await startOrigin(copy)
@@ -41,7 +41,7 @@ export async function runRow(row: Row, copy: string, scorer: Scorer, storeKind: 
     }
     try {
       const started = Date.now()
-      const raw = await runClient(copy, proxy.url, ids)
+      const raw = await runClient(copy, proxy.url, ids, dump)
       return { row, status: 'ok', raw, score: score(scorer, raw), seconds: (Date.now() - started) / 1000 }
     } finally {
       await store.empty()

@@ -12,7 +12,7 @@ const USAGE = `pnpm conformance [options]
   --check              exit non-zero if a larder row scores below conformance/baseline.json
   --update-baseline    record this run's scores as conformance/baseline.json
   --only <prefix>      run only the tests whose id starts with <prefix> (and what they depend on); prints each
-  --verbose            print every failing test with its message
+  --verbose            print every failing test with its message; with --only, also every request and response
   --adapter <name>     express or fastify (default both)
   --config <name>      a row of src/configs.ts (default all)
   --redis              the Redis store (REDIS_URL, default redis://127.0.0.1:6379) instead of the memory store
@@ -73,7 +73,9 @@ async function main(): Promise<number> {
   const copy = workingCopy(dir)
   let outcomes: RowOutcome[]
   try {
-    outcomes = await Promise.all(rows.map((row) => runRow(row, copy.dir, scorer, store, ids)))
+    // --only --verbose: the suite's own log of each request and response, which only a few tests keep readable.
+    const dump = (row: string) => (ids !== undefined && args.verbose ? (line: string) => console.log(`[${row}] ${line}`) : undefined)
+    outcomes = await Promise.all(rows.map((row) => runRow(row, copy.dir, scorer, store, ids, dump(row.name))))
   } finally {
     copy.remove()
   }
@@ -82,15 +84,20 @@ async function main(): Promise<number> {
   for (const o of outcomes) if (o.status === 'skipped') console.log(`skipped ${o.row.name}: this larder rejects its options (${o.reason})`)
 
   if (ids !== undefined) {
+    const names = new Map(scorer.files.flatMap((f) => f.tests.map((t) => [t.id, t] as const)))
     for (const o of outcomes) {
       if (o.status !== 'ok') continue
       console.log(`\n## ${o.row.name}: required ${o.score.required.passed}/${o.score.required.total}, optimal ${o.score.optimal.passed}/${o.score.optimal.total} of the selection`)
       const failing = new Map(o.score.failures.map((f) => [f.id, f]))
       for (const id of ids) {
         const f = failing.get(id)
-        if (f !== undefined) console.log(`✗ ${failureLine(f, true)}`)
-        else if (o.score.passing.includes(id)) console.log(`✓ ${id}`)
-        else console.log(`· ${id} (check: ${o.raw[id] === true ? 'yes' : 'no'})`)
+        const test = names.get(id)
+        if (f !== undefined) console.log(`✗ ${f.kind} ${failureLine(f, true)}`)
+        else if (o.score.passing.includes(id)) console.log(`✓ ${test?.kind ?? 'required'} ${id} — ${test?.name}`)
+        else {
+          const raw = o.raw[id]
+          console.log(`· check ${id} — ${test?.name}: ${raw === true ? 'yes' : `no${raw ? ` — ${raw.join(': ')}` : ''}`} (not scored)`)
+        }
       }
     }
     console.log(`\n${seconds}s`)

@@ -124,9 +124,10 @@ export function selectTests(files: SuiteFile[], only: string | undefined): Set<s
 /**
  * Runs the suite's client against `base` in a child process, as test-engine/cli.mjs does
  * (runTests(tests, false, base) then getResults()), restricted to `ids` when given, and returns its
- * raw results. The child keeps the client's module-level state apart per run.
+ * raw results. The child keeps the client's module-level state apart per run. With `dump`, the
+ * client logs every request and response of the tests it runs (its own single-test mode), line by line.
  */
-export async function runClient(copy: string, base: string, ids: Set<string> | undefined): Promise<RawResults> {
+export async function runClient(copy: string, base: string, ids: Set<string> | undefined, dump?: (line: string) => void): Promise<RawResults> {
   const out = join(copy, `results-${process.pid}-${Math.random().toString(36).slice(2)}.json`)
   const driver = `
     import { writeFileSync } from 'node:fs'
@@ -134,12 +135,16 @@ export async function runClient(copy: string, base: string, ids: Set<string> | u
     const all = (await import(${JSON.stringify(pathToFileURL(join(copy, 'tests', 'index.mjs')).href)})).default
     const ids = ${ids === undefined ? 'undefined' : `new Set(${JSON.stringify([...ids])})`}
     const tests = ids === undefined ? all : all.map((f) => ({ ...f, tests: f.tests.filter((t) => ids.has(t.id)) })).filter((f) => f.tests.length > 0)
+    if (${dump !== undefined}) for (const f of tests) for (const t of f.tests) t.dump = true
     await runTests(tests, false, ${JSON.stringify(base)})
     writeFileSync(${JSON.stringify(out)}, JSON.stringify(getResults()))
   `
   const child = spawn(process.execPath, ['--no-warnings', '--input-type=module', '-e', driver], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] })
   let log = ''
-  child.stdout.on('data', (c: Buffer) => (log += c.toString()))
+  child.stdout.on('data', (c: Buffer) => {
+    log += c.toString()
+    if (dump !== undefined) for (const line of c.toString().split('\n')) if (line !== '') dump(line)
+  })
   child.stderr.on('data', (c: Buffer) => (log += c.toString()))
   const code = await new Promise<number | null>((done) => child.once('exit', done))
   if (code !== 0 || !existsSync(out)) throw new Error(`the suite's client failed (exit ${code}):\n${log}`)
