@@ -60,6 +60,7 @@ export function compare(baseline: Baseline, suite: string, rows: RowOutcome[], p
       failures.push(`${r.row.name} did not run (${r.reason}); its baseline is required ${want.required}, optimal ${want.optimal}`)
       continue
     }
+    if (r.errors.length > 0) failures.push(`${r.row.name}: larder reported ${r.errors.length} errors during the run (first: ${r.errors[0]}), so its score is not its HTTP behaviour alone`)
     const now = { required: r.score.required.passed, optimal: r.score.optimal.passed }
     const passingNow = new Set(r.score.passing)
     const lost = want.passing.filter((id) => !passingNow.has(id))

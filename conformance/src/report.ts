@@ -44,6 +44,7 @@ function row(r: RowOutcome) {
     required: withPercent(s.required),
     optimal: withPercent(s.optimal),
     unscored: s.unscored,
+    errors: r.errors.length,
     failingRequired: s.failures.filter((f) => f.kind === 'required').map(({ id, name, verdict, message, failedDependencies }) => ({ id, name, verdict, message, ...(failedDependencies ? { failedDependencies } : {}) })),
   }
 }

@@ -15,12 +15,13 @@ export interface Row {
 }
 
 export type RowOutcome =
-  | { row: Row; status: 'ok'; raw: RawResults; score: Score; seconds: number }
+  | { row: Row; status: 'ok'; raw: RawResults; score: Score; seconds: number; errors: string[] }
   | { row: Row; status: 'skipped'; reason: string }
 
-/** Every adapter × configuration, configurations first (the table's order). */
-export function allRows(): Row[] {
-  return CONFIGS.flatMap((config) => ADAPTERS.map((adapter) => ({ name: `larder-${adapter} ${config.name}`, adapter, config })))
+/** Every adapter × configuration, configurations first (the table's order); `extra` (--options) last. */
+export function allRows(extra?: RowConfig): Row[] {
+  const configs = extra === undefined ? CONFIGS : [...CONFIGS, extra]
+  return configs.flatMap((config) => ADAPTERS.map((adapter) => ({ name: `larder-${adapter} ${config.name}`, adapter, config })))
 }
 
 /**
@@ -29,7 +30,11 @@ export function allRows(): Row[] {
  */
 export async function runRow(row: Row, copy: string, scorer: Scorer, storeKind: StoreKind, ids: Set<string> | undefined, dump?: (line: string) => void): Promise<RowOutcome> {
   const store = await rowStore(storeKind, row.name)
-  const options = { ...row.config.options, ...(store.store === undefined ? {} : { store: store.store }) } as CacheOptions
+  // Errors larder reports (a store failing, a callback throwing) make a row's score say nothing
+  // about its HTTP behaviour: they are collected and shown with the row, not logged one by one.
+  const errors: string[] = []
+  const onError = (err: Error) => void (errors.length < 1000 && errors.push(err.message))
+  const options = { ...row.config.options, ...store.options, onError } as CacheOptions
   const origin = await startOrigin(copy)
   try {
     let proxy
@@ -42,7 +47,7 @@ export async function runRow(row: Row, copy: string, scorer: Scorer, storeKind: 
     try {
       const started = Date.now()
       const raw = await runClient(copy, proxy.url, ids, dump)
-      return { row, status: 'ok', raw, score: score(scorer, raw), seconds: (Date.now() - started) / 1000 }
+      return { row, status: 'ok', raw, score: score(scorer, raw), seconds: (Date.now() - started) / 1000, errors }
     } finally {
       await store.empty()
       await proxy.close()

@@ -16,6 +16,8 @@ const USAGE = `pnpm conformance [options]
   --adapter <name>     express or fastify (default both)
   --config <name>      a row of src/configs.ts (default all)
   --redis              the Redis store (REDIS_URL, default redis://127.0.0.1:6379) instead of the memory store
+  --options <json>     an extra row "custom" with these createCache options, to try a combination:
+                       --config custom --options '{"ttl":"1ms","clientCacheControl":true}'
   --relay-check        check the proxies, not larder: the suite straight against its origin vs through each relay without larder
 env: CACHE_TESTS_DIR  the suite's folder, relative to the repository root (default ../shared/cache-tests)`
 
@@ -31,9 +33,20 @@ const { values: args } = parseArgs({
     config: { type: 'string' },
     redis: { type: 'boolean', default: false },
     'relay-check': { type: 'boolean', default: false },
+    options: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
+
+function parseOptions(json: string): Record<string, unknown> {
+  try {
+    const options: unknown = JSON.parse(json)
+    if (typeof options === 'object' && options !== null && !Array.isArray(options)) return options as Record<string, unknown>
+  } catch {
+    // reported below
+  }
+  throw new Error(`--options takes a JSON object of createCache options, for example --options '{"ttl":"1ms"}'; got ${json}`)
+}
 
 const HERE = join(repoRoot(), 'conformance')
 const BASELINE = join(HERE, 'baseline.json')
@@ -44,14 +57,17 @@ async function main(): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  const partial = args.only !== undefined || args.adapter !== undefined || args.config !== undefined
-  if (partial && (args.check || args['update-baseline'])) throw new Error('--check and --update-baseline score every row on the whole suite: drop --only, --adapter and --config')
+  const partial = args.only !== undefined || args.adapter !== undefined || args.config !== undefined || args.options !== undefined
+  if (partial && (args.check || args['update-baseline'])) throw new Error('--check and --update-baseline score every row of src/configs.ts on the whole suite: drop --only, --adapter, --config and --options')
+  // The baseline is the memory store's; --check --redis holds the Redis store to it (a store must not change behaviour).
+  if (args.redis && args['update-baseline']) throw new Error('--update-baseline records the memory store\'s scores: drop --redis')
 
   const started = Date.now()
   const dir = suiteDir()
   const suite = suiteVersion(dir)
   const scorer = await loadSuite(dir)
-  const rows = allRows().filter((r) => (args.adapter === undefined || r.adapter === args.adapter) && (args.config === undefined || r.config.name === args.config))
+  const custom = args.options === undefined ? undefined : { name: 'custom', description: '--options', options: parseOptions(args.options) }
+  const rows = allRows(custom).filter((r) => (args.adapter === undefined || r.adapter === args.adapter) && (args.config === undefined || r.config.name === args.config))
   if (rows.length === 0) throw new Error(`no row matches --adapter ${args.adapter ?? '(any)'} --config ${args.config ?? '(any)'}; rows: ${allRows().map((r) => r.name).join(', ')}`)
   const ids = selectTests(scorer.files, args.only)
   if (ids !== undefined && ids.size === 0) throw new Error(`no test id starts with "${args.only}"`)
@@ -81,7 +97,10 @@ async function main(): Promise<number> {
   }
   const seconds = Math.round((Date.now() - started) / 1000)
 
-  for (const o of outcomes) if (o.status === 'skipped') console.log(`skipped ${o.row.name}: this larder rejects its options (${o.reason})`)
+  for (const o of outcomes) {
+    if (o.status === 'skipped') console.log(`skipped ${o.row.name}: this larder rejects its options (${o.reason})`)
+    else if (o.errors.length > 0) console.log(`WARNING ${o.row.name}: larder reported ${o.errors.length} errors, so its score is not only its HTTP behaviour; first: ${o.errors[0]}`)
+  }
 
   if (ids !== undefined) {
     const names = new Map(scorer.files.flatMap((f) => f.tests.map((t) => [t.id, t] as const)))
@@ -114,8 +133,10 @@ async function main(): Promise<number> {
     for (const f of failing) console.log(`  ${args.verbose ? `${f.kind} ` : ''}${failureLine(f, args.verbose)}`)
     console.log('')
   }
-  if (!partial) writeLatest(LATEST, outcomes, published, { suite, store, seconds })
-  console.log(`${seconds}s${partial ? '' : `; results in ${LATEST}`}`)
+  // Only the run the baseline is about is "latest"; a --redis run of every row has its own file.
+  const latest = args.redis ? LATEST.replace(/\.json$/, '-redis.json') : LATEST
+  if (!partial) writeLatest(latest, outcomes, published, { suite, store, seconds })
+  console.log(`${seconds}s${partial ? '' : `; results in ${latest}`}`)
 
   if (args['update-baseline']) {
     writeBaseline(BASELINE, buildBaseline(suite, outcomes, published))
