@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type { Published } from './published.js'
 import type { RowOutcome } from './rows.js'
 import { percent, type Failure, type Score, type Tally } from './score.js'
+import type { SuiteFile } from './suite.js'
 
 function cell(t: Tally): string {
   return `${t.passed}/${t.total} (${percent(t)}%)`
@@ -28,6 +29,28 @@ export function failureLine(f: Failure, withMessage: boolean): string {
   const tag = f.verdict === 'fail' || f.verdict === 'optional_fail' ? '' : ` [${f.verdict}${f.failedDependencies?.length ? ` on ${f.failedDependencies.join(', ')}` : ''}]`
   const message = withMessage && f.message !== '' ? ` — ${f.message.replace(/\s+/g, ' ')}` : ''
   return `${f.id} — ${f.name.replace(/\s+/g, ' ')}${tag}${message}`
+}
+
+/** --only: every selected test of every row that ran, passed (✓), failed (✗) or a check (·), with its message. */
+export function selectionReport(outcomes: RowOutcome[], ids: Set<string>, files: SuiteFile[]): string[] {
+  const tests = new Map(files.flatMap((f) => f.tests.map((t) => [t.id, t] as const)))
+  const lines: string[] = []
+  for (const o of outcomes) {
+    if (o.status !== 'ok') continue
+    const s = o.score
+    lines.push('', `## ${o.row.name}: required ${s.required.passed}/${s.required.total}, optimal ${s.optimal.passed}/${s.optimal.total} of the selection`)
+    const failing = new Map(s.failures.map((f) => [f.id, f]))
+    const passing = new Set(s.passing)
+    for (const id of ids) {
+      const f = failing.get(id)
+      const test = tests.get(id)
+      const raw = o.raw[id]
+      if (f !== undefined) lines.push(`✗ ${f.kind} ${failureLine(f, true)}`)
+      else if (passing.has(id)) lines.push(`✓ ${test?.kind ?? 'required'} ${id} — ${test?.name}`)
+      else lines.push(`· check ${id} — ${test?.name}: ${raw === true ? 'yes' : `no${raw ? ` — ${raw.join(': ')}` : ''}`} (not scored)`)
+    }
+  }
+  return lines
 }
 
 function row(r: RowOutcome) {

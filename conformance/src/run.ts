@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { compare, buildBaseline, readBaseline, writeBaseline } from './baseline.js'
 import { publishedScores } from './published.js'
 import { relayCheck } from './relay-check.js'
-import { failureLine, markdownTable, writeLatest } from './report.js'
+import { failureLine, markdownTable, selectionReport, writeLatest } from './report.js'
 import { allRows, runRow, type RowOutcome } from './rows.js'
 import type { StoreKind } from './stores.js'
 import { loadSuite, repoRoot, selectTests, suiteDir, suiteVersion, workingCopy } from './suite.js'
@@ -103,22 +103,7 @@ async function main(): Promise<number> {
   }
 
   if (ids !== undefined) {
-    const names = new Map(scorer.files.flatMap((f) => f.tests.map((t) => [t.id, t] as const)))
-    for (const o of outcomes) {
-      if (o.status !== 'ok') continue
-      console.log(`\n## ${o.row.name}: required ${o.score.required.passed}/${o.score.required.total}, optimal ${o.score.optimal.passed}/${o.score.optimal.total} of the selection`)
-      const failing = new Map(o.score.failures.map((f) => [f.id, f]))
-      for (const id of ids) {
-        const f = failing.get(id)
-        const test = names.get(id)
-        if (f !== undefined) console.log(`✗ ${f.kind} ${failureLine(f, true)}`)
-        else if (o.score.passing.includes(id)) console.log(`✓ ${test?.kind ?? 'required'} ${id} — ${test?.name}`)
-        else {
-          const raw = o.raw[id]
-          console.log(`· check ${id} — ${test?.name}: ${raw === true ? 'yes' : `no${raw ? ` — ${raw.join(': ')}` : ''}`} (not scored)`)
-        }
-      }
-    }
+    for (const line of selectionReport(outcomes, ids, scorer.files)) console.log(line)
     console.log(`\n${seconds}s`)
     return 0
   }
