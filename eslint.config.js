@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['examples/**', 'bench/**'],
+    files: ['examples/**', 'bench/**', 'conformance/**'],
     rules: { 'no-console': 'off' },
   },
   {
