@@ -169,10 +169,10 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     if (!capturing) return done(null, payload)
     if (isStream(payload)) return done(null, captureStream(payload, fill, reply))
     if (typeof payload === 'string' || payload instanceof Uint8Array) {
-      // The whole body, before the head goes out: the miss carries the ETag its hits will.
+      // The whole body, before the head goes out: the miss carries the ETag its hits will, and a
+      // body too large to store is told in the reason header here too.
       const etag = fill.pushWhole(payload)
       if (etag !== undefined) void reply.header('etag', etag)
-      // The whole body is known before the head goes out: one too large is told here too.
       if (reasonHeader !== undefined && fill.refusal !== undefined) void reply.header(reasonHeader, fill.refusal)
     }
     else if (payload != null) {
