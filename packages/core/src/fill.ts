@@ -3,7 +3,7 @@ import { bodyEtag, isNotModified, sameValidator } from './conditional.js'
 import { LARDER_CACHE_CONTROL, storableHeaders } from './headers.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
-import { credentialsOf, directivesOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials } from './policy.js'
+import { credentialsOf, directivesOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials, type Directives } from './policy.js'
 import { variantKey } from './key.js'
 import type { Flight, Shared } from './single-flight.js'
 import type { StoreGateway } from './store-gateway.js'
@@ -72,6 +72,8 @@ export class Fill {
   private initialAgeMs = 0
   private staleReason: string | undefined = undefined
   private replacedWith: Replacement | undefined = undefined
+  /** The directives `start` read (see responseDecision's `seen`). */
+  control: Directives | undefined = undefined
   /** When the request reached the cache: the response's age counts from it (RFC 9111 §4.2.3). */
   private readonly requestTime = Date.now()
   private readonly stale: CacheEntry | undefined
@@ -162,6 +164,15 @@ export class Fill {
     return 'not-stored'
   }
 
+  /**
+   * After `start`: whether the response may carry larder's own field (LARDER_CACHE_CONTROL), which
+   * the adapter removes before the head goes out. False only when `start` read the headers and found
+   * none, so an adapter asks the response itself only when it must.
+   */
+  get mayCarryOwnField(): boolean {
+    return this.control === undefined || this.control.ownField
+  }
+
   /** The `statusHeader` option, for the adapter to label a `replacement` REVALIDATED. */
   get statusHeader(): string | undefined {
     return this.gateway.config.statusHeader
@@ -202,7 +213,7 @@ export class Fill {
       this.refresh(this.stale, source.all(response))
       return false
     }
-    const decision = responseDecision(status, source, response, this.route, this.credentials, this.requestTime, Date.now())
+    const decision = responseDecision(status, source, response, this.route, this.credentials, this.requestTime, Date.now(), this)
     if (!decision.store) {
       this.refuse(decision.reason)
       // A refusal for credentials says nothing about other callers; a 5xx is transient.

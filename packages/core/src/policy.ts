@@ -152,14 +152,16 @@ function refuse(reason: string): StoreDecision {
  * max-age=0, an Expires at or before its Date or invalid, an Age past its lifetime) is stored
  * only while the route keeps stale entries, for revalidation.
  *
- * `requestTime`: when the request reached the cache; `now`: when the response's head did.
+ * `requestTime`: when the request reached the cache; `now`: when the response's head did. `seen`,
+ * if given, gets the directives read, so a caller need not read the headers again.
  */
-export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentials: Credentials, requestTime: number, now: number): StoreDecision {
+export function responseDecision<T>(status: number, source: HeaderSource<T>, response: T, route: ResolvedRoute, credentials: Credentials, requestTime: number, now: number, seen?: { control: Directives | undefined }): StoreDecision {
   if (!route.statuses.has(status)) return refuse('status')
   // Read one by one, in the order that refuses an uncacheable response soonest: most never get past
   // here, and most say so in their directives. An absent header is the dearest read (Fastify asks its
   // own headers, then Node's), so Set-Cookie, absent from most responses, is read only after.
   const control = directivesOf(source, response, route)
+  if (seen !== undefined) seen.control = control
   const cc = control.directives
   const veto = directiveVeto(cc, status) ?? setCookieVeto(source.get(response, 'set-cookie'), route)
   if (veto) return refuse(veto)
@@ -218,6 +220,8 @@ export interface Directives {
   readonly targeted: boolean
   /** The raw value the directives were read from. */
   readonly value: ResponseHeaders[string]
+  /** Whether the response carries larder's own field (valid or not), which must not reach the client. */
+  readonly ownField: boolean
 }
 
 /**
@@ -227,19 +231,20 @@ export interface Directives {
  */
 export function directivesOf<T>(source: HeaderSource<T>, response: T, route: ResolvedRoute): Directives {
   const own = source.get(response, LARDER_CACHE_CONTROL)
-  if (own !== undefined) {
+  const ownField = own !== undefined
+  if (ownField) {
     const directives = parseTargetedField(own)
-    if (directives !== undefined) return { directives, targeted: true, value: own }
+    if (directives !== undefined) return { directives, targeted: true, value: own, ownField }
   }
   if (route.cdnCacheControl) {
     const cdn = source.get(response, 'cdn-cache-control')
     if (cdn !== undefined) {
       const directives = parseTargetedField(cdn)
-      if (directives !== undefined) return { directives, targeted: true, value: cdn }
+      if (directives !== undefined) return { directives, targeted: true, value: cdn, ownField }
     }
   }
   const value = source.get(response, 'cache-control')
-  return { directives: parseCacheControl(value), targeted: false, value }
+  return { directives: parseCacheControl(value), targeted: false, value, ownField }
 }
 
 /**

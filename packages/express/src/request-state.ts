@@ -47,9 +47,9 @@ export class RequestState {
    */
   onHead(res: ServerResponse, status: number, writeHeadArgs: unknown[] | undefined): void {
     this.phase = 'passing'
-    // Read by the fill below; for larder alone, whatever becomes of the response.
-    const removeOwnField = res.hasHeader(LARDER_CACHE_CONTROL)
     const outcome = this.outcome
+    // For larder alone, whatever becomes of the response; read by the fill below, which says when it is absent.
+    let ownField = outcome.kind !== 'miss' || outcome.fill === undefined
     if (outcome.kind === 'miss' && outcome.fill !== undefined) {
       const fill = outcome.fill
       if (passedHeaders(writeHeadArgs) === undefined) fill.startFrom(status, RESPONSE_HEADERS, res)
@@ -62,6 +62,7 @@ export class RequestState {
       }
       const reason = fill.reason
       if (reason !== undefined && fill.reasonHeader !== undefined) res.setHeader(fill.reasonHeader, reason)
+      ownField = fill.mayCarryOwnField
     } else if (outcome.kind === 'mutation') {
       const pending = outcome.mutation.complete(status, headersWith(res, writeHeadArgs))
       if (pending !== undefined) {
@@ -75,7 +76,7 @@ export class RequestState {
         })
       }
     }
-    if (removeOwnField) res.removeHeader(LARDER_CACHE_CONTROL)
+    if (ownField && res.hasHeader(LARDER_CACHE_CONTROL)) res.removeHeader(LARDER_CACHE_CONTROL)
   }
 
   /** The body `end` sends in place of the handler's, once `replaced`: none for a 304 or a HEAD. */

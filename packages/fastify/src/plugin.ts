@@ -156,7 +156,7 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     }
     request[FILL] = null
     const capturing = fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)
-    removeOwnField(reply)
+    if (fill.mayCarryOwnField) removeOwnField(reply)
     const reason = fill.reason
     if (reasonHeader !== undefined && reason !== undefined) void reply.header(reasonHeader, reason)
     const replacement = fill.replacement
