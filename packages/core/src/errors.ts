@@ -30,6 +30,20 @@ export class StoreTimeoutError extends LarderError {
   }
 }
 
+/**
+ * A handler's response named more tags in the `tagHeader` than an entry may carry, or a tag too
+ * long: the response is served, not stored (stored with some tags dropped, a write to a dropped
+ * one would leave it stale).
+ */
+export class TagLimitError extends LarderError {
+  readonly code = 'LARDER_TAG_LIMIT'
+
+  constructor(header: string, problem: string) {
+    super(`larder: the "${header}" header of a response ${problem}; the response was served but not stored (split the tags over fewer, broader ones, for example team:3 rather than one per member)`)
+    this.name = 'TagLimitError'
+  }
+}
+
 /** A store operation that threw or rejected; `cause` is what the store threw. */
 export class StoreError extends LarderError {
   readonly code = 'LARDER_STORE_FAILED'

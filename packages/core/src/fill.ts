@@ -1,6 +1,7 @@
 import { acceptsContentEncoding } from './accept-encoding.js'
 import { bodyEtag, isNotModified, sameValidator } from './conditional.js'
 import { LARDER_CACHE_CONTROL, storableHeaders } from './headers.js'
+import { ENTRY_TAGS, entryTags, handlerTags } from './handler-tags.js'
 import { isPromise } from './deadline.js'
 import { tagsFor, type ResolvedRoute } from './options.js'
 import { credentialsOf, directivesOf, headerVeto, PLAIN_HEADERS, responseDecision, type Credentials, type Directives } from './policy.js'
@@ -242,6 +243,13 @@ export class Fill {
   private refresh(stale: CacheEntry, notModified: ResponseHeaders): void {
     this.state = 'done'
     const update = storableHeaders(notModified, this.gateway.config.statusHeader)
+    // A 304 that names no tags leaves the entry's; one that names some replaces them.
+    const tagHeader = this.gateway.config.tagHeader
+    if (tagHeader !== undefined && update[tagHeader] === undefined) delete update[ENTRY_TAGS]
+    else if (!this.takeHandlerTags(update)) {
+      this.replacedWith = { entry: stale, notModified: isNotModified(stale, this.clientConditions!) }
+      return
+    }
     if (!sameValidator(stale.headers['etag'], update['etag'])) {
       this.refuse('validator-mismatch')
       this.replacedWith = { entry: stale, notModified: isNotModified(stale, this.clientConditions!) }
@@ -357,6 +365,7 @@ export class Fill {
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.bytes)
     this.chunks = NO_CHUNKS
     const headers = storableHeaders(this.headers, this.gateway.config.statusHeader)
+    if (!this.takeHandlerTags(headers)) return false
     // A compressor that reads Accept-Encoding more loosely than the RFC (negotiator takes `gzip;Q=0`
     // as wanting gzip) coded this for a client that said it cannot take it: no one asking the same
     // way could be served it. Others waiting may ask otherwise; they look again.
@@ -376,6 +385,27 @@ export class Fill {
     return this.write(entry, now)
   }
 
+  /**
+   * Moves the tags the handler named in the `tagHeader` to where the entry keeps them (ENTRY_TAGS),
+   * so the header is never replayed. False, after reporting it, when there are more than an entry
+   * may carry: the response is then not stored.
+   */
+  private takeHandlerTags(headers: Record<string, HeaderValue>): boolean {
+    const header = this.gateway.config.tagHeader
+    delete headers[ENTRY_TAGS]
+    if (header === undefined || headers[header] === undefined) return true
+    const tags = handlerTags(headers[header], header)
+    delete headers[header]
+    if (!Array.isArray(tags)) {
+      this.gateway.report(tags, { op: 'tags', key: this.key }, this.logger)
+      this.refuse('too-many-tags')
+      this.endRunOwn(true)
+      return false
+    }
+    if (tags.length > 0) headers[ENTRY_TAGS] = tags.join(' ')
+    return true
+  }
+
   /** Fresh until its lifetime has passed (at once if stale on arrival), then kept stale for keepStale. */
   private setTimes(entry: CacheEntry, now: number): void {
     // How stale an entry already is counts (a client's max-stale reads it); no-cache makes one
@@ -392,6 +422,8 @@ export class Fill {
     let tags: readonly string[]
     try {
       tags = tagsFor(this.route.tags, this.info.raw, 'tags')
+      const own = entryTags(entry.headers)
+      if (own.length > 0) tags = [...tags, ...own]
     } catch (e) {
       this.gateway.report(e, { op: 'tags', key: this.key }, this.logger)
       this.refuse('tags-error')

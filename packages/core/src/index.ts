@@ -3,7 +3,7 @@
 export { createCache, type Cache, type InvalidateOptions } from './cache.js'
 export { memoryStore, MemoryStore, type MemoryStoreOptions } from './memory-store.js'
 export type { Duration } from './duration.js'
-export { LarderError, LarderOptionError, StoreTimeoutError, StoreError, CircuitOpenError, CallbackError } from './errors.js'
+export { LarderError, LarderOptionError, StoreTimeoutError, StoreError, CircuitOpenError, CallbackError, TagLimitError } from './errors.js'
 export type { KeyOptions } from './key.js'
 export type { QueryOption } from './query.js'
 export type { CacheOptions, RouteOptions, TagSource } from './options.js'

@@ -83,6 +83,13 @@ export interface CacheOptions<R = any> extends RouteOptions<R> {
    */
   reasonHeader?: string | false
   /**
+   * Response header whose values (separated by commas or spaces) the handler sets to tag the entry,
+   * besides the route's `tags` (`x-cache-tags: user:1, user:7`), or false for none. larder removes it
+   * from every response before it is sent. At most 64 tags of at most 256 characters each; a
+   * response with more is served but not stored, reported as a `TagLimitError`. Default false.
+   */
+  tagHeader?: string | false
+  /**
    * After `failures` consecutive store failures, stop calling the store for `cooldown`, then probe it
    * with one call. false disables. Default { failures: 5, cooldown: '1s' }.
    */
@@ -123,12 +130,13 @@ export interface ResolvedCacheConfig {
   readonly storeTimeoutMs: number
   readonly statusHeader: string | undefined
   readonly reasonHeader: string | undefined
+  readonly tagHeader: string | undefined
   readonly onError: ((error: LarderError, context: ErrorContext) => void) | undefined
   readonly breaker: { readonly failures: number; readonly cooldownMs: number } | undefined
 }
 
 const ROUTE_KEYS = ['ttl', 'tags', 'invalidates', 'statuses', 'maxBodyBytes', 'allowAuthorized', 'allowCookies', 'allowSetCookie', 'clientCacheControl', 'respectCacheControl', 'requireFreshness', 'keepStale', 'cdnCacheControl', 'invalidateParent', 'key'] as const
-const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'reasonHeader', 'onError', 'breaker'] as const
+const CACHE_KEYS = [...ROUTE_KEYS, 'store', 'namespace', 'maxKeyLength', 'lockTimeout', 'storeTimeout', 'statusHeader', 'reasonHeader', 'tagHeader', 'onError', 'breaker'] as const
 
 export const DEFAULTS = {
   ttl: '5m',
@@ -234,6 +242,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
   }
   const statusHeader = headerName(o.statusHeader, 'statusHeader', DEFAULTS.statusHeader, 'x-cache')
   const reasonHeader = headerName(o.reasonHeader, 'reasonHeader', undefined, 'x-cache-reason')
+  const tagHeader = headerName(o.tagHeader, 'tagHeader', undefined, 'x-cache-tags')
   if (o.onError !== undefined && typeof o.onError !== 'function') {
     throw new LarderOptionError('onError', `option "onError" must be a function such as (err, { op }) => log.warn(err); got ${show(o.onError)}`)
   }
@@ -258,6 +267,7 @@ export function resolveCacheOptions(options: CacheOptions | undefined): { config
     storeTimeoutMs: parseDuration(o.storeTimeout ?? DEFAULTS.storeTimeout, 'storeTimeout'),
     statusHeader,
     reasonHeader,
+    tagHeader,
     onError: o.onError,
   }
   const defaultKey = keyFunction(undefined, config)

@@ -1,5 +1,6 @@
 import { NOT_MODIFIED_HEADERS } from './conditional.js'
 import { LARDER_CACHE_CONTROL } from './headers.js'
+import { ENTRY_TAGS } from './handler-tags.js'
 import type { CacheEntry, HeaderSink } from './types.js'
 
 /**
@@ -11,8 +12,8 @@ export function replayHeaders<T>(entry: CacheEntry, now: number, sink: HeaderSin
   const headers = entry.headers
   const present = sink.names?.(target)
   for (const name in headers) {
-    // larder's own field was for larder alone (kept in the entry for when a 304 updates it).
-    if ((notModified && !NOT_MODIFIED_HEADERS.has(name)) || name === LARDER_CACHE_CONTROL) continue
+    // larder's own field and the handler's tags are for larder alone (kept in the entry for when a 304 updates it).
+    if ((notModified && !NOT_MODIFIED_HEADERS.has(name)) || name === LARDER_CACHE_CONTROL || name === ENTRY_TAGS) continue
     if (present === undefined ? !sink.has(target, name) : !present.includes(name)) sink.set(target, name, headers[name]!)
   }
   sink.set(target, 'age', String(Math.max(0, Math.floor((now - entry.storedAt + (entry.initialAge ?? 0)) / 1000))))

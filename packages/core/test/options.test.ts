@@ -28,6 +28,11 @@ describe('option validation at setup', () => {
     [{ statusHeader: 'x cache' }, 'statusHeader', /'x-cache'/],
     [{ reasonHeader: 'why?' }, 'reasonHeader', /'x-cache-reason'/],
     [{ reasonHeader: true }, 'reasonHeader', /got true/],
+    [{ tagHeader: 'cache tags' }, 'tagHeader', /'x-cache-tags'/],
+    [{ keepStale: 'soon' }, 'keepStale', /'5m'/],
+    [{ keepStale: true }, 'keepStale', /keepStale: '10m'/],
+    [{ requireFreshness: 'yes' }, 'requireFreshness', /requireFreshness: true/],
+    [{ cdnCacheControl: 1 }, 'cdnCacheControl', /cdnCacheControl: true/],
   ])('%j names %s and shows a valid example', (options, option, example) => {
     const e = errorOf(() => createCache(options as never))
     expect(e.option).toBe(option)

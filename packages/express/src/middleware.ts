@@ -161,7 +161,7 @@ export function larder<R extends Request = Request>(cache: Cache, options?: Rout
       // An earlier larder's miss asked for the whole response; this one may not.
       if (state.asked !== undefined) restoreRequest(headers, state.asked)
       state.asked = undefined
-    } else hookResponse(app, res, (state = new RequestState(outcome)), cache, locals)
+    } else hookResponse(app, res, (state = new RequestState(outcome, cache.config.tagHeader)), cache, locals)
     if (outcome.kind === 'miss') {
       outcome.fill?.abandonOnClose(res)
       if (outcome.wholeResponse) state.asked = askForWholeResponse(headers, outcome.fill?.validators)

@@ -39,7 +39,11 @@ export class RequestState {
   /** The request's own conditional and range headers, where a miss asked for the whole response (askForWholeResponse). */
   asked: RequestHeaders | undefined = undefined
 
-  constructor(public outcome: Outcome) {}
+  constructor(
+    public outcome: Outcome,
+    /** The cache's tagHeader: for larder alone, removed from the response before its head goes out. */
+    private readonly tagHeader?: string,
+  ) {}
 
   /**
    * The status line is being written: a fill decides whether to capture, a mutation may hold it.
@@ -77,6 +81,7 @@ export class RequestState {
       }
     }
     if (ownField && res.hasHeader(LARDER_CACHE_CONTROL)) res.removeHeader(LARDER_CACHE_CONTROL)
+    if (this.tagHeader !== undefined && res.hasHeader(this.tagHeader)) res.removeHeader(this.tagHeader)
   }
 
   /** The body `end` sends in place of the handler's, once `replaced`: none for a 304 or a HEAD. */

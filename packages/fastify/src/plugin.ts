@@ -93,6 +93,7 @@ function appendHook<T>(existing: T | T[] | undefined, hook: T): T[] {
 function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHookHandler; onSend: onSendHookHandler } {
   const statusHeader = cache.config.statusHeader
   const reasonHeader = cache.config.reasonHeader
+  const tagHeader = cache.config.tagHeader
 
   const apply = (request: LarderRequest, reply: FastifyReply, outcome: Outcome, info: RequestInfo): boolean => {
     if (outcome.kind === 'hit') {
@@ -152,11 +153,13 @@ function readHooks(cache: Cache, route: ResolvedRoute): { onRequest: onRequestHo
     const fill = request[FILL]
     if (fill == null) {
       removeOwnField(reply)
+      removeTagHeader(reply, tagHeader)
       return done(null, payload)
     }
     request[FILL] = null
     const capturing = fill.startFrom(reply.statusCode, REPLY_HEADERS, reply)
     if (fill.mayCarryOwnField) removeOwnField(reply)
+    removeTagHeader(reply, tagHeader)
     const reason = fill.reason
     if (reasonHeader !== undefined && reason !== undefined) void reply.header(reasonHeader, reason)
     const replacement = fill.replacement
@@ -197,9 +200,15 @@ function removeOwnField(reply: FastifyReply): void {
   if (reply.hasHeader(LARDER_CACHE_CONTROL)) void reply.removeHeader(LARDER_CACHE_CONTROL)
 }
 
+/** The cache's tagHeader is for larder alone: it never reaches the client. */
+function removeTagHeader(reply: FastifyReply, tagHeader: string | undefined): void {
+  if (tagHeader !== undefined && reply.hasHeader(tagHeader)) void reply.removeHeader(tagHeader)
+}
+
 function mutationHook(cache: Cache, route: ResolvedRoute): onSendHookHandler<unknown> {
   return function (request, reply, payload, done) {
     if (!isUnsafeMethod(request.method)) return done(null, payload)
+    removeTagHeader(reply, cache.config.tagHeader)
     const outcome = cache.handle(infoOf(request), route, request.log)
     const pending = outcome instanceof Promise || outcome.kind !== 'mutation' ? undefined : outcome.mutation.complete(reply.statusCode, reply.getHeaders())
     if (pending === undefined) return done(null, payload)

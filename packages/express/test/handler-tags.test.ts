@@ -1,0 +1,3 @@
+import { expressApps, handlerTagsSuite, memoryStores } from '@larder/testkit'
+
+handlerTagsSuite(expressApps, memoryStores)

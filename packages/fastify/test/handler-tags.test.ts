@@ -1,0 +1,3 @@
+import { fastifyApps, handlerTagsSuite, memoryStores } from '@larder/testkit'
+
+handlerTagsSuite(fastifyApps, memoryStores)
