@@ -16,7 +16,8 @@ async function storedFor(headers: Record<string, string>, ttl?: string): Promise
   fill.push('x')
   await fill.finish()
   const hit = await cache.handle(get('/r'), cache.route())
-  return hit.kind === 'hit' ? hit.entry.freshUntil! - hit.entry.storedAt : undefined
+  // The lifetime: what the entry's age (its initial age counted, the handler's delay included) may reach.
+  return hit.kind === 'hit' ? hit.entry.freshUntil! - hit.entry.storedAt + (hit.entry.initialAge ?? 0) : undefined
 }
 
 describe('lifetimes', () => {
