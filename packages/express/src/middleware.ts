@@ -3,7 +3,7 @@ import { answerRange, askForWholeResponse, restoreRequest, LarderOptionError, ou
 import type { NextFunction, Request, Response } from 'express'
 import { hookResponse } from './hook-response.js'
 import { checkPlacement } from './placement.js'
-import { RequestState, stateOf } from './request-state.js'
+import { RequestState, RESPONSE_SINK, stateOf } from './request-state.js'
 import { leaveToRoute, tagLarder } from './route-options.js'
 import { takeOver } from './takeover.js'
 
@@ -13,11 +13,6 @@ import { takeOver } from './takeover.js'
  * would make Express infer its catch-all params for every handler of the route.
  */
 export type LarderMiddleware = <P = Request['params']>(req: Request<P>, res: Response, next: NextFunction) => void
-
-const RESPONSE_SINK: HeaderSink<ServerResponse> = {
-  has: (res, name) => res.hasHeader(name),
-  set: (res, name, value) => void res.setHeader(name, value),
-}
 
 // Node's own methods, called directly on a response whose setHeader no middleware replaced:
 // looking a method up on an Express response is a megamorphic lookup (see larderMiddleware), and

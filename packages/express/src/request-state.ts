@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import { LARDER_CACHE_CONTROL, OUTCOME_LABELS, replayHeaders, type HeaderSource, type Outcome, type Replacement, type RequestHeaders, type ResponseHeaders } from '@larder/core/adapter'
+import { LARDER_CACHE_CONTROL, OUTCOME_LABELS, replayHeaders, type HeaderSink, type HeaderSource, type Outcome, type Replacement, type RequestHeaders, type ResponseHeaders } from '@larder/core/adapter'
 
 type Phase = 'open' | 'holding' | 'passing'
 export type Method = 'writeHead' | 'write' | 'end'
@@ -62,7 +62,7 @@ export class RequestState {
       if (replacement !== undefined) {
         this.replaced = replacement
         res.statusCode = replacement.notModified ? 304 : replacement.entry.status
-        replayHeaders(replacement.entry, Date.now(), NODE_RESPONSE_SINK, res, fill.statusHeader, OUTCOME_LABELS.revalidated, replacement.notModified)
+        replayHeaders(replacement.entry, Date.now(), RESPONSE_SINK, res, fill.statusHeader, OUTCOME_LABELS.revalidated, replacement.notModified)
       }
       const reason = fill.reason
       if (reason !== undefined && fill.reasonHeader !== undefined) res.setHeader(fill.reasonHeader, reason)
@@ -95,14 +95,15 @@ export class RequestState {
   }
 }
 
-const NODE_RESPONSE_SINK = {
-  has: (res: ServerResponse, name: string) => res.hasHeader(name),
-  set: (res: ServerResponse, name: string, value: string | string[]) => void res.setHeader(name, value),
-}
-
 const RESPONSE_HEADERS: HeaderSource<ServerResponse> = {
   get: (res, name) => res.getHeader(name),
   all: (res) => res.getHeaders(),
+}
+
+/** Headers set through the response's own methods, so middleware that wraps setHeader sees them. */
+export const RESPONSE_SINK: HeaderSink<ServerResponse> = {
+  has: (res, name) => res.hasHeader(name),
+  set: (res, name, value) => void res.setHeader(name, value),
 }
 
 /** The headers passed to `writeHead(status, [reason], headers)`, if any. */
